@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "swift-team",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "teamd", targets: ["teamd"]),
+        .executable(name: "teamdctl", targets: ["teamdctl"]),
+        .executable(name: "teamnl", targets: ["teamnl"]),
+        .library(name: "TeamKit", targets: ["TeamKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Pure codecs: no I/O.
+        .target(name: "NetlinkCodec", swiftSettings: strict),
+        .target(name: "TeamWire", dependencies: ["NetlinkCodec"], swiftSettings: strict),
+        .target(name: "Packets", swiftSettings: strict),
+        .target(name: "TeamJSON", swiftSettings: strict),
+        // The sockets to the kernel.
+        .target(name: "TeamKit", dependencies: ["NetlinkCodec", "TeamWire"], swiftSettings: strict),
+        // The daemon's logic; no sockets of its own beyond the control server.
+        .target(name: "TeamdCore", dependencies: [
+            "TeamKit", "TeamWire", "TeamJSON", "Packets", "TeamdControl",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        .target(name: "TeamdControl", dependencies: ["TeamJSON"], swiftSettings: strict),
+        // Thin executables.
+        .executableTarget(name: "teamd", dependencies: [
+            "TeamdCore", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "teamdctl", dependencies: ["TeamdControl", "TeamJSON"], swiftSettings: strict),
+        .executableTarget(name: "teamnl", dependencies: ["TeamKit", "TeamWire"], swiftSettings: strict),
+        // Fakes shared by the tests.
+        .target(name: "TeamTesting", dependencies: ["TeamKit", "TeamWire", "NetlinkCodec"],
+                path: "Tests/TeamTesting", swiftSettings: strict),
+        .testTarget(name: "NetlinkCodecTests", dependencies: ["NetlinkCodec"], swiftSettings: strict),
+        .testTarget(name: "TeamWireTests", dependencies: ["TeamWire", "NetlinkCodec"], swiftSettings: strict),
+        .testTarget(name: "TeamJSONTests", dependencies: ["TeamJSON"], swiftSettings: strict),
+        .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting"], swiftSettings: strict),
+        .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamTesting", "TeamJSON"],
+                    swiftSettings: strict),
+        .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// NetlinkCodec: see ARCHITECTURE.md

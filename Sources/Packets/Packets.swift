@@ -1,0 +1,1 @@
+// Packets: see ARCHITECTURE.md

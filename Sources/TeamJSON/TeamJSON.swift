@@ -1,0 +1,1 @@
+// TeamJSON: see ARCHITECTURE.md

@@ -1,0 +1,1 @@
+// TeamKit: see ARCHITECTURE.md

@@ -1,0 +1,1 @@
+// TeamWire: see ARCHITECTURE.md

@@ -1,0 +1,1 @@
+// TeamdControl: see ARCHITECTURE.md

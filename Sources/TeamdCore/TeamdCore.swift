@@ -1,0 +1,1 @@
+// TeamdCore: see ARCHITECTURE.md
