@@ -1,0 +1,46 @@
+import TeamJSON
+
+/// What a link watcher hears about its port.
+public enum LinkWatcherEvent: Equatable, Sendable {
+    /// The kernel's link flag for the port (TEAM_ATTR_PORT_LINKUP) is now this.
+    case kernelLinkChanged(Bool)
+    /// The watcher's timer fired.
+    case timer
+    /// A frame arrived on the port (ARP reply, NA).
+    case frame([UInt8])
+    /// The port became enabled or disabled in the kernel (ping watchers send only from enabled ports).
+    case portEnabledChanged(Bool)
+}
+
+/// A link watcher: one instance per port and configured watcher (`link_watch` may name several, globally
+/// and per port). It decides whether its port's link is usable; the daemon combines the instances of a
+/// port under `link_watch_policy`. Like runners, watchers are pure: they return actions (arm a timer, send
+/// a probe) and never touch a socket.
+public protocol LinkWatcher: Sendable {
+    /// `name` in the config and the state (`ethtool`, `arp_ping`, `nsna_ping`, `tipc`).
+    var name: String { get }
+    /// The watcher's verdict.
+    var isUp: Bool { get }
+    /// How many times the verdict went from up to down.
+    var downCount: Int { get }
+    /// Called once when the port joins; `timer` is the id the watcher's timer must use.
+    mutating func start(port: TeamPort, timer: TimerID) -> [TeamAction]
+    mutating func handle(_ event: LinkWatcherEvent, port: TeamPort, timer: TimerID) -> [TeamAction]
+    /// The entry of `ports.X.link_watches.list`.
+    func state() -> JSONObject
+}
+
+/// `link_watch_policy`: how a port's watchers combine.
+public enum LinkWatchPolicy: String, Sendable, CaseIterable {
+    /// Up when any watcher says up (the default).
+    case any
+    /// Up only when every watcher says up.
+    case all
+
+    public func combine(_ verdicts: [Bool]) -> Bool {
+        switch self {
+        case .any: verdicts.contains(true)
+        case .all: !verdicts.isEmpty && verdicts.allSatisfy { $0 }
+        }
+    }
+}

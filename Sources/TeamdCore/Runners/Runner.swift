@@ -1,0 +1,97 @@
+import TeamJSON
+import TeamWire
+
+/// Names a timer that a runner or a link watcher asked the daemon to arm.
+public enum TimerID: Hashable, Sendable {
+    /// Link watcher number `instance` of the port with ifindex `port`.
+    case watcher(port: UInt32, instance: Int)
+    /// A runner timer; the runner names it.
+    case runner(String)
+    /// A runner timer for one port (LACP's per-port machines).
+    case runnerPort(String, port: UInt32)
+}
+
+/// What a runner (or a link watcher) asks the daemon to do. Only the daemon performs these, so a runner is
+/// a pure state machine that tests drive with events and check by the actions it returns.
+public enum TeamAction: Equatable, Sendable {
+    /// Set a kernel team option (one message, acknowledged).
+    case setOption(TeamOptionID, TeamOptionValue)
+    case setPortAddress(port: UInt32, HardwareAddress)
+    case setTeamAddress(HardwareAddress)
+    /// IFLA_CARRIER of the team device.
+    case setCarrier(Bool)
+    case armTimer(TimerID, milliseconds: Int)
+    case cancelTimer(TimerID)
+    /// Send a frame out of one port (LACPDU, ARP, NS).
+    case send(port: UInt32, frame: [UInt8])
+
+    /// The per-port kernel option `enabled`.
+    public static func enable(_ port: UInt32, _ on: Bool) -> TeamAction {
+        .setOption(TeamOptionID(name: "enabled", portIndex: port), .bool(on))
+    }
+}
+
+/// What happened, as a runner sees it.
+public enum RunnerEvent: Equatable, Sendable {
+    /// The port is now in `ports` (enslaved, settings applied).
+    case portAdded(UInt32)
+    /// The port left; it is no longer in `ports`.
+    case portRemoved(TeamPort)
+    /// The link watchers' verdict for the port changed (`TeamPort.isLinkUp`).
+    case portLinkChanged(UInt32)
+    /// The kernel's view of the port changed (speed, duplex, link flag).
+    case portKernelChanged(UInt32)
+    /// The port's per-port config changed (PortConfigUpdate).
+    case portSettingsChanged(UInt32)
+    case timer(TimerID)
+    case frame(port: UInt32, bytes: [UInt8])
+}
+
+/// What a runner may read when it handles an event.
+public struct RunnerContext: Sendable {
+    public var ports: PortTable
+    /// The team device's MAC.
+    public var teamAddress: HardwareAddress
+
+    public init(ports: PortTable, teamAddress: HardwareAddress) {
+        self.ports = ports
+        self.teamAddress = teamAddress
+    }
+}
+
+/// Why a state item could not be set.
+public enum StateItemError: Error, Equatable, Sendable {
+    /// No such settable item (the control API's PathDoesNotExist).
+    case noSuchItem
+    /// The value does not fit the item; the text says why (ItemValueSetFail).
+    case invalidValue(String)
+}
+
+/// A teamd runner: the policy that decides which ports carry traffic. One file per runner holds its whole
+/// behaviour. libteam's runner interface (name, kernel mode, init, event callbacks) as a value type.
+public protocol Runner: Sendable {
+    /// `runner.name` in the config and `setup.runner_name` in the state.
+    var name: String { get }
+    /// The kernel team mode it drives (`mode` option; `setup.kernel_team_mode_name`).
+    var kernelMode: String { get }
+    /// Actions to take once the team is ready, before any port is added (team options, carrier).
+    mutating func start(context: RunnerContext) -> [TeamAction]
+    mutating func handle(_ event: RunnerEvent, context: RunnerContext) -> [TeamAction]
+    /// The top-level `runner` object of the state dump, or nil when the runner has none.
+    func state(context: RunnerContext) -> JSONObject?
+    /// `ports.X.runner` of the state dump, or nil when the runner has none.
+    func portState(_ port: TeamPort, context: RunnerContext) -> JSONObject?
+    /// Sets a runner state item (`runner.active_port`, ...); `path` is relative to `runner`.
+    mutating func setStateItem(_ path: [String], value: String,
+                               context: RunnerContext) throws(StateItemError) -> [TeamAction]
+}
+
+extension Runner {
+    public mutating func start(context: RunnerContext) -> [TeamAction] { [] }
+    public func state(context: RunnerContext) -> JSONObject? { nil }
+    public func portState(_ port: TeamPort, context: RunnerContext) -> JSONObject? { nil }
+    public mutating func setStateItem(_ path: [String], value: String,
+                                      context: RunnerContext) throws(StateItemError) -> [TeamAction] {
+        throw .noSuchItem
+    }
+}

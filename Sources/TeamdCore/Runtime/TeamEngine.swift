@@ -1,0 +1,161 @@
+import TeamJSON
+import TeamWire
+
+/// The daemon's logic without any I/O: the port table, each port's link watchers, the runner and the
+/// team's MAC. The daemon feeds it what the kernel reports and performs the actions it returns; the
+/// engine mirrors the effect of those actions in its own model at once, so what it shows (state dump)
+/// and what it decides next agree with what it asked for.
+public struct TeamEngine: Sendable {
+    public private(set) var ports = PortTable()
+    public private(set) var runner: any Runner
+    public private(set) var teamAddress: HardwareAddress
+    public let linkWatchPolicy: LinkWatchPolicy
+    private var watchers: [UInt32: [any LinkWatcher]] = [:]
+
+    public init(runner: any Runner, teamAddress: HardwareAddress, linkWatchPolicy: LinkWatchPolicy = .any) {
+        self.runner = runner
+        self.teamAddress = teamAddress
+        self.linkWatchPolicy = linkWatchPolicy
+    }
+
+    public var context: RunnerContext { RunnerContext(ports: ports, teamAddress: teamAddress) }
+
+    public mutating func start() -> [TeamAction] {
+        absorb(runner.start(context: context))
+    }
+
+    /// A port joined (already enslaved); `watchers` are its link watchers, global and its own.
+    public mutating func addPort(_ port: TeamPort, watchers portWatchers: [any LinkWatcher]) -> [TeamAction] {
+        var port = port
+        var list = portWatchers
+        var actions: [TeamAction] = []
+        for i in list.indices {
+            actions += list[i].start(port: port, timer: .watcher(port: port.index, instance: i))
+        }
+        port.isLinkUp = linkWatchPolicy.combine(list.map(\.isUp))
+        ports.insert(port)
+        watchers[port.index] = list
+        list.removeAll()
+        actions.append(userLinkUp(port))
+        actions = absorb(actions)
+        return actions + absorb(runner.handle(.portAdded(port.index), context: context))
+    }
+
+    /// A port left the team.
+    public mutating func removePort(index: UInt32) -> [TeamAction] {
+        guard let port = ports.remove(index: index) else { return [] }
+        var actions: [TeamAction] = []
+        for i in (watchers[index] ?? []).indices {
+            actions.append(.cancelTimer(.watcher(port: index, instance: i)))
+        }
+        watchers[index] = nil
+        return actions + absorb(runner.handle(.portRemoved(port), context: context))
+    }
+
+    /// The kernel reported a port's status (from the port list or a change event).
+    public mutating func kernelPortChanged(_ status: TeamPortStatus) -> [TeamAction] {
+        guard let old = ports[index: status.index] else { return [] }
+        ports.update(index: status.index) { $0.kernelLink = status }
+        var actions: [TeamAction] = []
+        if old.kernelLink.isLinkUp != status.isLinkUp {
+            actions += watcherEvent(.kernelLinkChanged(status.isLinkUp), port: status.index)
+        }
+        if old.kernelLink.speed != status.speed || old.kernelLink.duplex != status.duplex
+            || old.kernelLink.isLinkUp != status.isLinkUp {
+            actions += absorb(runner.handle(.portKernelChanged(status.index), context: context))
+        }
+        return actions
+    }
+
+    /// The kernel reported an option's value (change event): keeps `enabled` in step.
+    public mutating func kernelOptionChanged(_ option: TeamOption) -> [TeamAction] {
+        guard option.name == "enabled", let index = option.portIndex, case .bool(let on) = option.value,
+              let port = ports[index: index], port.isEnabled != on else { return [] }
+        ports.update(index: index) { $0.isEnabled = on }
+        return watcherEvent(.portEnabledChanged(on), port: index)
+    }
+
+    /// A port's MAC changed behind our back (rtnetlink).
+    public mutating func portAddressChanged(index: UInt32, to address: HardwareAddress) {
+        ports.update(index: index) { $0.address = address }
+    }
+
+    public mutating func teamAddressChanged(to address: HardwareAddress) {
+        teamAddress = address
+    }
+
+    public mutating func timerFired(_ id: TimerID) -> [TeamAction] {
+        switch id {
+        case .watcher(let port, let instance):
+            return watcherEvent(.timer, port: port, only: instance)
+        case .runner, .runnerPort:
+            return absorb(runner.handle(.timer(id), context: context))
+        }
+    }
+
+    public mutating func frameReceived(port: UInt32, bytes: [UInt8], forWatcher instance: Int? = nil) -> [TeamAction] {
+        if let instance { return watcherEvent(.frame(bytes), port: port, only: instance) }
+        return absorb(runner.handle(.frame(port: port, bytes: bytes), context: context))
+    }
+
+    /// Per-port config changed (PortConfigUpdate).
+    public mutating func updateSettings(index: UInt32, _ settings: PortSettings) -> [TeamAction] {
+        guard ports[index: index] != nil else { return [] }
+        ports.update(index: index) { $0.settings = settings }
+        var actions: [TeamAction] = [.setOption(TeamOptionID(name: "priority", portIndex: index),
+                                                .s32(settings.priority))]
+        if let queue = settings.queueID {
+            actions.append(.setOption(TeamOptionID(name: "queue_id", portIndex: index), .u32(queue)))
+        }
+        return actions + absorb(runner.handle(.portSettingsChanged(index), context: context))
+    }
+
+    public mutating func setRunnerStateItem(_ path: [String], value: String) throws(StateItemError) -> [TeamAction] {
+        absorb(try runner.setStateItem(path, value: value, context: context))
+    }
+
+    public func watcherStates(of index: UInt32) -> [JSONObject] {
+        (watchers[index] ?? []).map { $0.state() }
+    }
+
+    public func watcherList(of index: UInt32) -> [any LinkWatcher] { watchers[index] ?? [] }
+
+    // MARK: internals
+
+    private mutating func watcherEvent(_ event: LinkWatcherEvent, port index: UInt32, only: Int? = nil) -> [TeamAction] {
+        guard var list = watchers[index], let port = ports[index: index] else { return [] }
+        var actions: [TeamAction] = []
+        for i in list.indices where only == nil || only == i {
+            actions += list[i].handle(event, port: port, timer: .watcher(port: index, instance: i))
+        }
+        watchers[index] = list
+        let up = linkWatchPolicy.combine(list.map(\.isUp))
+        guard up != port.isLinkUp else { return absorb(actions) }
+        ports.update(index: index) { $0.isLinkUp = up }
+        actions.append(userLinkUp(ports[index: index]!))
+        actions = absorb(actions)
+        return actions + absorb(runner.handle(.portLinkChanged(index), context: context))
+    }
+
+    /// Every verdict is written to the per-port kernel option `user_linkup`, as teamd does.
+    private func userLinkUp(_ port: TeamPort) -> TeamAction {
+        .setOption(TeamOptionID(name: "user_linkup", portIndex: port.index), .bool(port.isLinkUp))
+    }
+
+    /// Mirrors the effect of actions in the model and passes them on.
+    private mutating func absorb(_ actions: [TeamAction]) -> [TeamAction] {
+        for action in actions {
+            switch action {
+            case .setOption(let id, .bool(let on)) where id.name == "enabled":
+                if let index = id.portIndex { ports.update(index: index) { $0.isEnabled = on } }
+            case .setPortAddress(let index, let address):
+                ports.update(index: index) { $0.address = address }
+            case .setTeamAddress(let address):
+                teamAddress = address
+            default:
+                break
+            }
+        }
+        return actions
+    }
+}
