@@ -1,1 +1,0 @@
-// NetlinkCodec: see ARCHITECTURE.md

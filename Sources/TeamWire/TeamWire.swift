@@ -1,1 +1,0 @@
-// TeamWire: see ARCHITECTURE.md

@@ -1,0 +1,60 @@
+import Testing
+import NetlinkCodec
+@testable import TeamWire
+
+// Built by hand from include/uapi/linux/rtnetlink.h and if_link.h (not captured).
+
+@Suite struct LinkMessageTests {
+    @Test func createTeamRequestBytes() {
+        let request = LinkMessage.create(name: "team0", kind: "team", address: [0x02, 0, 0, 0, 0, 1])
+        #expect(request.encode() == [
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,        // ifinfomsg
+            10, 0, 3, 0, 0x74, 0x65, 0x61, 0x6d, 0x30, 0, 0, 0,    // IFLA_IFNAME "team0"
+            10, 0, 1, 0, 2, 0, 0, 0, 0, 1, 0, 0,                   // IFLA_ADDRESS
+            16, 0, 18, 0, 9, 0, 1, 0, 0x74, 0x65, 0x61, 0x6d, 0, 0, 0, 0, // IFLA_LINKINFO { KIND "team" }
+        ])
+    }
+
+    @Test func changeRequestSetsOnlyWhatIsGiven() throws {
+        let up = LinkMessage.change(index: 9, up: true)
+        #expect(up.info == InterfaceInfo(index: 9, flags: .up, change: .up))
+        #expect(up.attributes.isEmpty)
+        let down = LinkMessage.change(index: 9, up: false)
+        #expect(down.info.flags == [])
+        #expect(down.info.change == .up)
+        let release = LinkMessage.change(index: 9, master: 0)
+        #expect(release.master == 0)
+        #expect(release.encode().count == 16 + 8)
+        let carrier = LinkMessage.change(index: 3, carrier: true)
+        #expect(carrier.carrier == true)
+    }
+
+    @Test func linkRoundTripsWithTypedFields() throws {
+        let link = Link(index: 12, name: "eth1", flags: [.up, .broadcast, .multicast, .lowerUp, .running, .slave],
+                        address: [0x52, 0x54, 0, 0x12, 0x34, 0x56], mtu: 1500, master: 11, carrier: true,
+                        operationalState: .up, kind: "veth", slaveKind: "team")
+        let bytes = link.message.message(type: RouteMessageType.newLink, flags: []).encode()
+        let decoded = try LinkMessage.decode(try NetlinkMessage.decode(bytes))
+        #expect(decoded.link == link)
+        #expect(decoded.encode() == link.message.encode())
+    }
+
+    @Test func unknownAttributesAreKeptInOrder() throws {
+        var message = Link(index: 1, name: "lo").message
+        message.attributes.insert(NetlinkAttribute(type: 7, payload: Array(repeating: 0xaa, count: 36)), at: 0)
+        let decoded = try LinkMessage.decode(message.encode())
+        #expect(decoded == message)
+        #expect(decoded.name == "lo")
+    }
+
+    @Test func shortInterfaceInfoIsTruncated() {
+        #expect(throws: NetlinkError.self) { try LinkMessage.decode([0, 0, 1, 0]) }
+    }
+
+    @Test func hardwareAddressFormatting() {
+        #expect(formatHardwareAddress([0x02, 0xab, 0, 0x10, 0xff, 9]) == "02:ab:00:10:ff:09")
+        #expect(parseHardwareAddress("02:ab:00:10:ff:09") == [0x02, 0xab, 0, 0x10, 0xff, 9])
+        #expect(parseHardwareAddress("02:ab:zz") == nil)
+        #expect(parseHardwareAddress("") == nil)
+    }
+}
