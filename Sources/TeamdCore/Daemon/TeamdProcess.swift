@@ -1,0 +1,292 @@
+import Glibc
+import Logging
+import TeamJSON
+import TeamKit
+
+/// A control transport the daemon serves (the UNIX socket; later D-Bus and ZeroMQ): it names the
+/// descriptors to poll and, when one is readable, reads requests and answers each with the handler.
+public protocol ControlTransport: AnyObject {
+    var descriptors: [Int32] { get }
+    func handleReadable(_ fd: Int32, handler: (_ method: String, _ arguments: [String]) -> ControlResult)
+    func close()
+}
+
+/// teamd as a process: command line, config, pid file, daemonizing, signals and the poll loop. The
+/// executable calls `TeamdProcess.main`; everything here is what the C teamd's main() does.
+public enum TeamdProcess {
+    public static let runDirectory = "/var/run/teamd"
+    public static let version = "1.32"
+
+    /// Builds the control transports for a device; the executable supplies the UNIX socket server.
+    public typealias ControlFactory = (_ deviceName: String, _ options: TeamdCommandLine) throws -> [any ControlTransport]
+
+    public static func main(arguments: [String], controls: ControlFactory) -> Int32 {
+        let argv0 = arguments.first.map { String($0.split(separator: "/").last ?? "teamd") } ?? "teamd"
+        let commandLine: TeamdCommandLine
+        do {
+            commandLine = try TeamdCommandLine.parse(Array(arguments.dropFirst()))
+        } catch {
+            printError("\(argv0): \(error)")
+            return 1
+        }
+        switch commandLine.command {
+        case .help:
+            print(TeamdCommandLine.help(argv0: argv0), terminator: "")
+            return 0
+        case .version:
+            print("\(argv0) \(version)")
+            return 0
+        case .run, .kill, .check:
+            break
+        }
+        let output = commandLine.logOutput ?? getenv("TEAM_LOG_OUTPUT").map { String(cString: $0) }
+        var log = makeLogger(output: output, daemonized: commandLine.daemonize, ident: argv0)
+        log.logLevel = commandLine.debugLevel > 0 ? .debug : .info
+
+        // The config, decoded and validated before anything is touched.
+        let config: TeamdConfig
+        do {
+            config = try loadConfig(commandLine, log: log)
+        } catch {
+            log.error("Failed to load config: \(error)")
+            return 1
+        }
+        for warning in config.warnings { log.warning("config: \(warning)") }
+        if config.debugLevel > 0 { log.logLevel = .debug }
+
+        guard let device = commandLine.teamDevice ?? config.device ?? (commandLine.command == .run ? generateName() : nil)
+        else {
+            log.error("Team device name not specified.")
+            return 1
+        }
+        let pidFile = commandLine.pidFile ?? "\(runDirectory)/\(device).pid"
+        log = makeLogger(output: output, daemonized: commandLine.daemonize, ident: "\(argv0)_\(device)")
+        log.logLevel = (commandLine.debugLevel > 0 || config.debugLevel > 0) ? .debug : .info
+
+        switch commandLine.command {
+        case .check:
+            return PidFile.runningPID(pidFile) != nil ? 0 : 1
+        case .kill:
+            guard let pid = PidFile.runningPID(pidFile) else {
+                log.warning("Daemon not running")
+                return 1
+            }
+            kill(pid, SIGTERM)
+            // Wait for it to go, as the C teamd does (5 s), polling every 10 ms.
+            for _ in 0..<500 {
+                if Glibc.kill(pid, 0) != 0 { return 0 }
+                usleep(10_000)
+            }
+            log.warning("Failed to kill daemon: timed out")
+            return 1
+        case .run:
+            break
+        default:
+            return 1
+        }
+
+        guard getuid() == 0 else {
+            log.error("This program is intended to be run as root.")
+            return 1
+        }
+        if let pid = PidFile.runningPID(pidFile) {
+            log.error("Daemon already running on PID \(pid).")
+            return 1
+        }
+        mkdir(runDirectory, 0o755)
+
+        // Daemonize: the parent waits (at most 20 s) for the child to say whether start-up worked.
+        var readyPipe: Int32 = -1
+        if commandLine.daemonize {
+            var fds: [Int32] = [0, 0]
+            pipe(&fds)
+            let pid = fork()
+            if pid < 0 {
+                log.error("Daemon fork failed.")
+                return 1
+            }
+            if pid > 0 {
+                close(fds[1])
+                var status: UInt8 = 1
+                var poller = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+                if poll(&poller, 1, 20_000) == 1, read(fds[0], &status, 1) == 1 {
+                    if status != 0 { log.error("Daemon process failed.") }
+                    return Int32(status)
+                }
+                log.error("Could not receive return value from daemon process.")
+                return 1
+            }
+            close(fds[0])
+            readyPipe = fds[1]
+            setsid()
+            chdir("/")
+            let null = open("/dev/null", O_RDWR)
+            if null >= 0 { dup2(null, 0); dup2(null, 1); dup2(null, 2); if null > 2 { close(null) } }
+        }
+        func report(_ status: UInt8) {
+            guard readyPipe >= 0 else { return }
+            var byte = status
+            _ = write(readyPipe, &byte, 1)
+            close(readyPipe)
+            readyPipe = -1
+        }
+
+        guard PidFile.create(pidFile) else {
+            log.error("Could not create PID file \(pidFile).")
+            report(1)
+            return 1
+        }
+        defer { unlink(pidFile) }
+
+        // Signals arrive on a descriptor, read by the loop like everything else.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for sig in [SIGINT, SIGTERM, SIGQUIT, SIGHUP] { sigaddset(&signals, sig) }
+        sigprocmask(SIG_BLOCK, &signals, nil)
+        signal(SIGPIPE, SIG_IGN)
+        let signalFD = signalfd(-1, &signals, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
+
+        var options = DaemonOptions(deviceName: device)
+        options.takeOver = commandLine.takeOver
+        options.forceRecreate = commandLine.forceRecreate
+        options.noQuitDestroy = commandLine.noQuitDestroy
+        options.noPorts = commandLine.noPorts
+        options.daemonized = commandLine.daemonize
+        options.pidFile = pidFile
+        options.debugLevel = commandLine.debugLevel
+        options.dbusEnabled = commandLine.dbus
+        options.zmqEnabled = commandLine.zmqAddress != nil
+
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(config: config, options: options, logger: log)
+            try daemon.start()
+        } catch {
+            log.error("Failed: \(error)")
+            report(1)
+            return 1
+        }
+        var transports: [any ControlTransport]
+        do {
+            transports = try controls(device, commandLine)
+        } catch {
+            log.error("Failed to init control interfaces: \(error)")
+            daemon.stop()
+            report(1)
+            return 1
+        }
+        report(0)
+        log.info("\(version) successfully started.")
+
+        let exit = runLoop(daemon: daemon, signalFD: signalFD, transports: transports, log: log)
+        log.info("Exiting...")
+        for transport in transports { transport.close() }
+        transports.removeAll()
+        daemon.stop()
+        return exit
+    }
+
+    /// The poll loop: team and link events, control requests, timers, signals.
+    static func runLoop(daemon: Daemon, signalFD: Int32, transports: [any ControlTransport], log: Logger) -> Int32 {
+        while !daemon.shouldQuit {
+            var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
+            fds += daemon.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            for transport in transports {
+                fds += transport.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            }
+            let timeout = daemon.timeoutMilliseconds().map { Int32(clamping: $0) } ?? -1
+            let ready = poll(&fds, nfds_t(fds.count), timeout)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                log.error("poll() failed: \(String(cString: strerror(errno)))")
+                return 2
+            }
+            daemon.fireDueTimers()
+            for entry in fds where entry.revents != 0 {
+                if entry.fd == signalFD {
+                    var info = signalfd_siginfo()
+                    while read(signalFD, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
+                        if [SIGINT, SIGTERM, SIGQUIT].contains(Int32(info.ssi_signo)) {
+                            log.warning("Got SIGINT, SIGQUIT or SIGTERM.")
+                            return 0
+                        }
+                    }
+                } else if daemon.descriptors.contains(entry.fd) {
+                    daemon.handleReadable(entry.fd)
+                } else if let transport = transports.first(where: { $0.descriptors.contains(entry.fd) }) {
+                    transport.handleReadable(entry.fd) { method, arguments in
+                        daemon.call(method: method, arguments: arguments)
+                    }
+                }
+            }
+        }
+        return 0
+    }
+
+    static func loadConfig(_ commandLine: TeamdCommandLine, log: Logger) throws -> TeamdConfig {
+        if let text = commandLine.configText {
+            if commandLine.configFile != nil { log.warning("Command line config string is present, ignoring given config file.") }
+            return try TeamdConfig(parsing: text)
+        }
+        if let path = commandLine.configFile {
+            guard let text = readFile(path) else {
+                throw DaemonStartError("Failed to read config file \"\(path)\": \(String(cString: strerror(errno)))")
+            }
+            return try TeamdConfig(parsing: text)
+        }
+        return try TeamdConfig(parsing: "{}")
+    }
+
+    static func readFile(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, file)
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The first free teamN.
+    static func generateName() -> String {
+        var i = 0
+        while if_nametoindex("team\(i)") != 0 { i += 1 }
+        return "team\(i)"
+    }
+
+    static func printError(_ text: String) {
+        fputs(text + "\n", stderr)
+    }
+}
+
+/// The pid file: `/var/run/teamd/DEV.pid` holding the daemon's pid.
+enum PidFile {
+    /// The pid in the file if that process is alive.
+    static func runningPID(_ path: String) -> pid_t? {
+        guard let text = TeamdProcess.readFile(path),
+              let pid = pid_t(text.trimmingCharacters(in: " \n")), pid > 0 else { return nil }
+        return (kill(pid, 0) == 0 || errno == EPERM) ? pid : nil
+    }
+
+    static func create(_ path: String) -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return false }
+        let text = Array("\(getpid())\n".utf8)
+        let ok = write(fd, text, text.count) == text.count
+        close(fd)
+        return ok
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        let chars = Set(set)
+        var s = Substring(self)
+        while let f = s.first, chars.contains(f) { s = s.dropFirst() }
+        while let l = s.last, chars.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}
