@@ -1,1 +1,0 @@
-// TeamKit: see ARCHITECTURE.md
