@@ -6,27 +6,27 @@ import TeamWire
 
 /// How the daemon reaches the kernel: four netlink transports (requests and events, for rtnetlink and the
 /// team family). The real ones are sockets; tests give the daemon a fake kernel behind the same seam.
-public struct KernelAccess: Sendable {
-    public var makeRoute: @Sendable () throws -> any NetlinkTransport
-    public var makeRouteEvents: @Sendable () throws -> any NetlinkTransport
-    public var makeGeneric: @Sendable () throws -> any NetlinkTransport
-    public var makeGenericEvents: @Sendable () throws -> any NetlinkTransport
+public struct KernelAccess {
+    public var makeRoute: () throws -> any NetlinkTransport
+    public var makeRouteEvents: () throws -> any NetlinkTransport
+    public var makeGeneric: () throws -> any NetlinkTransport
+    public var makeGenericEvents: () throws -> any NetlinkTransport
 
-    public init(makeRoute: @escaping @Sendable () throws -> any NetlinkTransport,
-                makeRouteEvents: @escaping @Sendable () throws -> any NetlinkTransport,
-                makeGeneric: @escaping @Sendable () throws -> any NetlinkTransport,
-                makeGenericEvents: @escaping @Sendable () throws -> any NetlinkTransport) {
+    public init(makeRoute: @escaping () throws -> any NetlinkTransport,
+                makeRouteEvents: @escaping () throws -> any NetlinkTransport,
+                makeGeneric: @escaping () throws -> any NetlinkTransport,
+                makeGenericEvents: @escaping () throws -> any NetlinkTransport) {
         self.makeRoute = makeRoute
         self.makeRouteEvents = makeRouteEvents
         self.makeGeneric = makeGeneric
         self.makeGenericEvents = makeGenericEvents
     }
 
-    public static let system = KernelAccess(
+    public static var system: KernelAccess { KernelAccess(
         makeRoute: { try NetlinkSocket(protocol: .route) },
         makeRouteEvents: { try NetlinkSocket(protocol: .route) },
         makeGeneric: { try NetlinkSocket(protocol: .generic) },
-        makeGenericEvents: { try NetlinkSocket(protocol: .generic) })
+        makeGenericEvents: { try NetlinkSocket(protocol: .generic) }) }
 }
 
 /// What the daemon was told on its command line that shapes its behaviour (not the config).
@@ -92,7 +92,7 @@ public final class Daemon {
         self.debugLevel = max(options.debugLevel, config.debugLevel)
         route = RouteClient(transport: try kernel.makeRoute())
         linkEvents = try LinkEventSocket(transport: try kernel.makeRouteEvents())
-        engine = TeamEngine(runner: Self.makeRunner(config.runner), teamAddress: HardwareAddress([0, 0, 0, 0, 0, 0]),
+        engine = TeamEngine(runner: Self.makeRunner(config.runner), teamAddress: HardwareAddress(bytes: [0, 0, 0, 0, 0, 0])!,
                             linkWatchPolicy: config.linkWatchPolicy)
     }
 
@@ -130,7 +130,14 @@ public final class Daemon {
             try createDevice()
             try setUpTeam()
             if !options.noPorts {
-                for port in config.ports { try addPort(named: port.name) }
+                for port in config.ports {
+                    do {
+                        try addPort(named: port.name)
+                    } catch {
+                        let why = error == .noSuchDevice ? "No such device" : "\(error)"
+                        throw DaemonStartError("Failed to add port \"\(port.name)\": \(why)")
+                    }
+                }
             }
         } catch {
             log.error("start failed: \(error)")

@@ -28,10 +28,10 @@ struct TeamdLogHandler: LogHandler {
             case .error: LOG_ERR
             case .critical: LOG_CRIT
             }
-            withVaList([text]) { vsyslog(priority, "%s", $0) }
+            text.withCString { cText in withVaList([cText]) { vsyslog(priority, "%s", $0) } }
         case .stdout, .stderr:
-            let line = "\(ident): \(text)\n"
-            fputs(line, output == .stdout ? Glibc.stdout : Glibc.stderr)
+            let line = Array("\(ident): \(text)\n".utf8)
+            _ = line.withUnsafeBytes { write(output == .stdout ? 1 : 2, $0.baseAddress, $0.count) }
         }
     }
 }

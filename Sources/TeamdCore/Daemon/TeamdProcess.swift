@@ -138,13 +138,8 @@ public enum TeamdProcess {
         }
         defer { unlink(pidFile) }
 
-        // Signals arrive on a descriptor, read by the loop like everything else.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        for sig in [SIGINT, SIGTERM, SIGQUIT, SIGHUP] { sigaddset(&signals, sig) }
-        sigprocmask(SIG_BLOCK, &signals, nil)
-        signal(SIGPIPE, SIG_IGN)
-        let signalFD = signalfd(-1, &signals, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
+        // Signals arrive on a descriptor (the self-pipe trick), read by the loop like everything else.
+        let signalFD = SignalPipe.install([SIGINT, SIGTERM, SIGQUIT, SIGHUP])
 
         var options = DaemonOptions(deviceName: device)
         options.takeOver = commandLine.takeOver
@@ -204,9 +199,9 @@ public enum TeamdProcess {
             daemon.fireDueTimers()
             for entry in fds where entry.revents != 0 {
                 if entry.fd == signalFD {
-                    var info = signalfd_siginfo()
-                    while read(signalFD, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
-                        if [SIGINT, SIGTERM, SIGQUIT].contains(Int32(info.ssi_signo)) {
+                    var signo: UInt8 = 0
+                    while read(signalFD, &signo, 1) == 1 {
+                        if [SIGINT, SIGTERM, SIGQUIT].contains(Int32(signo)) {
                             log.warning("Got SIGINT, SIGQUIT or SIGTERM.")
                             return 0
                         }
@@ -258,7 +253,32 @@ public enum TeamdProcess {
     }
 
     static func printError(_ text: String) {
-        fputs(text + "\n", stderr)
+        let bytes = Array((text + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+/// Signals as bytes on a pipe: the handler only writes the signal number, the poll loop reads it.
+enum SignalPipe {
+    nonisolated(unsafe) static var writeEnd: Int32 = -1
+
+    /// Installs handlers for `signals` and returns the pipe's read end.
+    static func install(_ signals: [Int32]) -> Int32 {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return -1 }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        writeEnd = fds[1]
+        for sig in signals {
+            signal(sig) { number in
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = write(SignalPipe.writeEnd, &byte, 1)
+            }
+        }
+        signal(SIGPIPE, SIG_IGN)
+        return fds[0]
     }
 }
 

@@ -30,13 +30,8 @@ public protocol LinkWatcher: Sendable {
     func state() -> JSONObject
 }
 
-/// `link_watch_policy`: how a port's watchers combine.
-public enum LinkWatchPolicy: String, Sendable, CaseIterable {
-    /// Up when any watcher says up (the default).
-    case any
-    /// Up only when every watcher says up.
-    case all
-
+extension LinkWatchPolicy {
+    /// A port's verdict from its watchers' verdicts: any (the default) or all must say up.
     public func combine(_ verdicts: [Bool]) -> Bool {
         switch self {
         case .any: verdicts.contains(true)

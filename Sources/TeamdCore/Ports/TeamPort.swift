@@ -1,31 +1,5 @@
 import TeamWire
 
-/// A MAC address as six bytes, printed the way teamd prints it (`82:03:46:2c:5e:35`).
-public struct HardwareAddress: Hashable, Sendable, CustomStringConvertible {
-    public var bytes: [UInt8]
-
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    /// Parses `aa:bb:cc:dd:ee:ff` (case-insensitive); nil for anything else.
-    public init?(parsing text: String) {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 6 else { return nil }
-        var bytes: [UInt8] = []
-        for part in parts {
-            guard part.count == 2, let byte = UInt8(part, radix: 16) else { return nil }
-            bytes.append(byte)
-        }
-        self.bytes = bytes
-    }
-
-    public var description: String {
-        bytes.map { byte in
-            let digits = "0123456789abcdef".utf8.map { Character(UnicodeScalar($0)) }
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
-        }.joined(separator: ":")
-    }
-}
-
 /// The per-port settings of teamd.conf (`ports.IF`), as the runners use them.
 public struct PortSettings: Equatable, Sendable {
     /// `prio`: kernel option `priority`; activebackup prefers the higher.

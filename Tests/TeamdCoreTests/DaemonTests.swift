@@ -1,0 +1,197 @@
+import Testing
+import TeamJSON
+import TeamKit
+import TeamTesting
+import TeamWire
+@testable import TeamdCore
+
+/// The whole daemon against the in-memory kernel: real TeamKit and codecs underneath, no root needed.
+final class DaemonHarness {
+    let kernel = FakeKernel()
+    let daemon: Daemon
+
+    init(_ configText: String, ports: [String] = ["eth0", "eth1"], options: (inout DaemonOptions) -> Void = { _ in }) throws {
+        for name in ports { kernel.addLink(name: name) }
+        var opts = DaemonOptions(deviceName: "team0")
+        options(&opts)
+        let kernel = self.kernel
+        let access = KernelAccess(makeRoute: { kernel.makeTransport(.route) },
+                                  makeRouteEvents: { kernel.makeTransport(.route) },
+                                  makeGeneric: { kernel.makeTransport(.generic) },
+                                  makeGenericEvents: { kernel.makeTransport(.generic) })
+        daemon = try Daemon(config: try TeamdConfig(parsing: configText), options: opts, kernel: access,
+                            clock: { 0 })
+    }
+
+    /// Delivers every pending kernel event to the daemon.
+    func pump() {
+        for _ in 0..<4 { for fd in daemon.descriptors { daemon.handleReadable(fd) } }
+    }
+
+    var team: UInt32 { kernel.index(of: "team0") ?? 0 }
+    func option(_ name: String, port: String? = nil) -> TeamOptionValue? {
+        let portIndex = port.flatMap { kernel.index(of: $0) }
+        return kernel.options(ofTeam: team).first { $0.name == name && $0.portIndex == portIndex }?.value
+    }
+    func item(_ path: String) -> ControlResult { daemon.call(method: "StateItemValueGet", arguments: [path]) }
+}
+
+let activeBackup = #"{"runner":{"name":"activebackup"},"ports":{"eth0":{"prio":10},"eth1":{}}}"#
+
+@Suite("teamd against the fake kernel")
+struct DaemonTests {
+    @Test("start: the team is created in the runner's mode, ports enslaved, the best port active")
+    func start() throws {
+        let h = try DaemonHarness(activeBackup)
+        try h.daemon.start()
+        #expect(h.team != 0)
+        #expect(h.option("mode") == .string("activebackup"))
+        let eth0 = try #require(h.kernel.index(of: "eth0"))
+        #expect(h.kernel.links[eth0]?.master == h.team)
+        #expect(h.kernel.links[h.kernel.index(of: "eth1")!]?.master == h.team)
+        #expect(h.option("activeport") == .u32(eth0))
+        #expect(h.option("enabled", port: "eth0") == .bool(true))
+        #expect(h.option("enabled", port: "eth1") == .bool(false))
+        #expect(h.option("priority", port: "eth0") == .s32(10))
+        #expect(h.option("notify_peers_count") == .u32(1), "activebackup notifies peers once by default")
+        #expect(h.item("runner.active_port") == .success("eth0"))
+        // The team took the first port's MAC, and same_all gave it to every port.
+        let teamMAC = h.kernel.links[h.team]?.address
+        #expect(teamMAC == h.kernel.links[h.kernel.index(of: "eth1")!]?.address)
+    }
+
+    @Test("failover: the active port's carrier drops, the backup becomes active")
+    func failover() throws {
+        let h = try DaemonHarness(activeBackup)
+        try h.daemon.start()
+        h.pump()
+        let eth0 = h.kernel.index(of: "eth0")!, eth1 = h.kernel.index(of: "eth1")!
+        h.kernel.setCarrier(false, index: eth0)
+        h.pump()
+        #expect(h.option("activeport") == .u32(eth1))
+        #expect(h.item("runner.active_port") == .success("eth1"))
+        #expect(h.item("ports.eth0.link_watches.up") == .success("false"))
+        #expect(h.option("user_linkup", port: "eth0") == .bool(false))
+        h.kernel.setCarrier(true, index: eth0)
+        h.pump()
+        #expect(h.option("activeport") == .u32(eth0), "the higher prio returns")
+    }
+
+    @Test("stop releases the ports with their own MACs and deletes the device; -N keeps both")
+    func stop() throws {
+        let h = try DaemonHarness(activeBackup)
+        let before = h.kernel.links[h.kernel.index(of: "eth1")!]?.address
+        try h.daemon.start()
+        h.daemon.stop()
+        #expect(h.kernel.index(of: "team0") == nil)
+        let eth1 = h.kernel.links[h.kernel.index(of: "eth1")!]
+        #expect(eth1?.master == 0)
+        #expect(eth1?.address == before)
+
+        let k = try DaemonHarness(activeBackup) { $0.noQuitDestroy = true }
+        try k.daemon.start()
+        k.daemon.stop()
+        #expect(k.kernel.index(of: "team0") != nil)
+        #expect(k.kernel.links[k.kernel.index(of: "eth0")!]?.master == k.team)
+    }
+
+    @Test("a failed start leaves no device and no enslaved port behind")
+    func failedStart() throws {
+        let h = try DaemonHarness(#"{"runner":{"name":"activebackup"},"ports":{"eth0":{},"nosuch":{}}}"#)
+        #expect(throws: DaemonStartError.self) { try h.daemon.start() }
+        #expect(h.kernel.index(of: "team0") == nil)
+        #expect(h.kernel.links[h.kernel.index(of: "eth0")!]?.master == 0)
+    }
+
+    @Test("a device that exists is refused, taken over with -o, recreated with -r")
+    func existingDevice() throws {
+        let h = try DaemonHarness(activeBackup)
+        try h.daemon.start()
+        let first = h.team
+        let again = try Daemon(config: try TeamdConfig(parsing: activeBackup), options: DaemonOptions(deviceName: "team0"),
+                               kernel: KernelAccess(makeRoute: { h.kernel.makeTransport(.route) },
+                                                    makeRouteEvents: { h.kernel.makeTransport(.route) },
+                                                    makeGeneric: { h.kernel.makeTransport(.generic) },
+                                                    makeGenericEvents: { h.kernel.makeTransport(.generic) }))
+        #expect(throws: DaemonStartError.self) { try again.start() }
+        #expect(h.team == first, "a refused start does not touch the running team")
+
+        var takeOver = DaemonOptions(deviceName: "team0")
+        takeOver.takeOver = true
+        takeOver.noPorts = true
+        let second = try Daemon(config: try TeamdConfig(parsing: activeBackup), options: takeOver,
+                                kernel: KernelAccess(makeRoute: { h.kernel.makeTransport(.route) },
+                                                     makeRouteEvents: { h.kernel.makeTransport(.route) },
+                                                     makeGeneric: { h.kernel.makeTransport(.generic) },
+                                                     makeGenericEvents: { h.kernel.makeTransport(.generic) }))
+        try second.start()
+        #expect(h.team == first)
+        #expect(Set(second.engine.ports.ports.map(\.name)) == ["eth0", "eth1"], "the ports in the team are adopted")
+    }
+
+    @Test("ports enslaved and released behind teamd's back are adopted and dropped")
+    func foreignPorts() throws {
+        let h = try DaemonHarness(#"{"runner":{"name":"roundrobin"},"ports":{"eth0":{}}}"#, ports: ["eth0", "eth1"])
+        try h.daemon.start()
+        h.pump()
+        let outsider = RouteClient(transport: h.kernel.makeTransport(.route))
+        let eth1 = h.kernel.index(of: "eth1")!
+        try outsider.setMaster(port: eth1, master: h.team)
+        h.pump()
+        #expect(h.daemon.engine.ports[name: "eth1"] != nil)
+        #expect(h.item("ports.eth1.link_watches.up") == .success("true"))
+        try outsider.release(port: eth1)
+        h.pump()
+        #expect(h.daemon.engine.ports[name: "eth1"] == nil)
+    }
+
+    @Test("control: port add/remove, config dumps, state items, and errors that never stop the daemon")
+    func control() throws {
+        let h = try DaemonHarness(#"{"runner":{"name":"activebackup"},"ports":{"eth0":{}}}"#, ports: ["eth0", "eth1", "eth2"])
+        try h.daemon.start()
+        #expect(h.daemon.call(method: "PortAdd", arguments: ["eth1"]) == .success(nil))
+        #expect(h.daemon.call(method: "PortAdd", arguments: ["nope"]) == .failure(code: "NoSuchDev", message: "No such device."))
+        #expect(h.daemon.call(method: "PortRemove", arguments: ["eth0"]) == .success(nil))
+        #expect(h.kernel.links[h.kernel.index(of: "eth0")!]?.master == 0)
+        #expect(h.item("runner.active_port") == .success("eth1"))
+        #expect(h.daemon.call(method: "StateItemValueSet", arguments: ["runner.active_port", "eth9"])
+                == .failure(code: "ItemValueSetFail", message: "Failed to set item value."))
+        #expect(h.daemon.call(method: "StateItemValueSet", arguments: ["setup.pid", "1"])
+                == .failure(code: "OpNotSupp", message: "Operation not supported."))
+        #expect(h.daemon.call(method: "StateItemValueSet", arguments: ["no.such", "1"])
+                == .failure(code: "PathDoesNotExist", message: "Item path does not exist."))
+        #expect(h.daemon.call(method: "StateItemValueSet", arguments: ["setup.debug_level", "2"]) == .success(nil))
+        #expect(h.item("setup.debug_level") == .success("2"))
+        #expect(h.daemon.call(method: "StateItemValueGet", arguments: []) ==
+                .failure(code: "InvalidArgs", message: "Did not receive correct message arguments."))
+        guard case .failure(let code, _) = h.daemon.call(method: "Bogus", arguments: []) else {
+            Issue.record("an unknown method must fail"); return
+        }
+        #expect(code == "InvalidArgs")
+
+        guard case .success(let dump?) = h.daemon.call(method: "ConfigDumpActual", arguments: []) else {
+            Issue.record("ConfigDumpActual failed"); return
+        }
+        let actual = try JSONValue(parsing: dump)
+        #expect(actual["ports"]?.objectValue?.keys == ["eth1"])
+
+        guard case .success(let state?) = h.daemon.call(method: "StateDump", arguments: []) else {
+            Issue.record("StateDump failed"); return
+        }
+        let tree = try JSONValue(parsing: state)
+        #expect(tree["setup"]?["runner_name"] == .string("activebackup"))
+        #expect(tree["team_device"]?["ifinfo"]?["ifname"] == .string("team0"))
+        #expect(tree["ports"]?["eth1"]?["link_watches"]?["list"]?["link_watch_0"]?["name"] == .string("ethtool"))
+    }
+
+    @Test("PortConfigUpdate applies prio at once and can move the active port")
+    func portConfigUpdate() throws {
+        let h = try DaemonHarness(activeBackup)
+        try h.daemon.start()
+        #expect(h.daemon.call(method: "PortConfigUpdate", arguments: ["eth1", #"{"prio": 100}"#]) == .success(nil))
+        #expect(h.option("priority", port: "eth1") == .s32(100))
+        #expect(h.item("runner.active_port") == .success("eth1"))
+        #expect(h.daemon.call(method: "PortConfigUpdate", arguments: ["eth1", #"{"prio": "high"}"#])
+                == .failure(code: "ConfigUpdateFail", message: "Failed to update config."))
+    }
+}
