@@ -26,7 +26,7 @@ wait_until 10 ping -c1 -W1 192.0.2.2
 log "teamdctl team0 state view (before):"
 $C_TEAMDCTL team0 state view
 
-ping -i 0.01 -w 3 192.0.2.2 > /tmp/ping.log 2>&1 &
+ping -i 0.01 -c 300 -W 1 192.0.2.2 > /tmp/ping.log 2>&1 &
 pinger=$!
 sleep 1
 log "cutting the active port's peer: ip -n sw link set tp0p down"

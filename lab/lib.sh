@@ -59,3 +59,32 @@ mac_of() { if [ -n "${2:-}" ]; then ip -n "$2" -br link show "$1"; else ip -br l
 
 # ping_stats LOGFILE -> "transmitted received"
 ping_stats() { awk '/packets transmitted/ {print $1, $4}' "$1"; }
+
+# The two daemons under comparison: "c" is Debian's libteam teamd, "ours" is this project's.
+teamd_bin() { case "$1" in c) echo "$C_TEAMD" ;; ours) echo "$BIN/teamd" ;; *) fail "no teamd named $1" ;; esac; }
+
+# start_teamd WHICH DEVICE CONFIG [EXTRA FLAGS...]: starts a daemonized teamd and waits for its socket.
+start_teamd() {
+    local which=$1 dev=$2 config=$3; shift 3
+    "$(teamd_bin "$which")" -d -t "$dev" -c "$config" "$@" 2>/tmp/teamd-$which-$dev.err \
+        || fail "$which teamd did not start: $(cat /tmp/teamd-$which-$dev.err)"
+    wait_until 10 test -S "/var/run/teamd/$dev.sock"
+}
+
+# stop_teamd WHICH DEVICE: teamd -k and wait until the daemon is gone.
+stop_teamd() {
+    "$(teamd_bin "$1")" -k -t "$2" 2>/dev/null || true
+    wait_until 10 sh -c "! test -e /var/run/teamd/$2.pid"
+}
+
+# A state dump with what differs between two runs of a daemon taken out (pid, the team's ifindex).
+normalized_state() {
+    $C_TEAMDCTL "$1" state dump | jq -S 'del(.setup.pid) | del(.team_device.ifinfo.ifindex)'
+}
+
+# active_port DEVICE
+active_port() { $C_TEAMDCTL "$1" state item get runner.active_port; }
+# is_active DEVICE PORT: whether PORT is the activebackup runner's active port (for wait_until).
+is_active() { [ "$(active_port "$1")" = "$2" ]; }
+# has_mac IFACE MAC (for wait_until)
+has_mac() { [ "$(mac_of "$1")" = "$2" ]; }

@@ -167,7 +167,7 @@ struct DaemonTests {
         guard case .failure(let code, _) = h.daemon.call(method: "Bogus", arguments: []) else {
             Issue.record("an unknown method must fail"); return
         }
-        #expect(code == "InvalidArgs")
+        #expect(code == "UnknownMethod")
 
         guard case .success(let dump?) = h.daemon.call(method: "ConfigDumpActual", arguments: []) else {
             Issue.record("ConfigDumpActual failed"); return

@@ -17,7 +17,7 @@ ip link set team0 up
 wait_until 10 sh -c "$C_TEAMDCTL team0 state item get runner.active_port | grep -q tp0"
 wait_until 10 ping -c1 -W1 192.0.2.2
 
-ping -i 0.02 -w 4 192.0.2.2 > /tmp/ping.log 2>&1 &
+ping -i 0.02 -c 200 -W 1 192.0.2.2 > /tmp/ping.log 2>&1 &
 pinger=$!
 sleep 1
 log "cutting tp0's peer"

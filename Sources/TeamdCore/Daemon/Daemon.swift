@@ -180,10 +180,14 @@ public final class Daemon {
         }
         try perform(engine.start())
         try applyPeerNotification()
-        // Ports already in the team (taken over): adopt them without touching the team's MAC.
-        for status in team.ports() where !status.isRemoved {
-            try adoptPort(index: status.index)
+        // Ports already in the team (taken over): adopt them without touching the team's MAC, the kernel's
+        // active port first, so that a running activebackup team keeps its port.
+        var present = team.ports().filter { !$0.isRemoved }
+        if case .u32(let active)? = team.option(named: "activeport")?.value,
+           let at = present.firstIndex(where: { $0.index == active }) {
+            present.insert(present.remove(at: at), at: 0)
         }
+        for status in present { try adoptPort(index: status.index, status: status) }
     }
 
     private func applyPeerNotification() throws {
@@ -259,7 +263,11 @@ public final class Daemon {
             if link.flags.contains(.up) { try route.setUp(false, index: link.index) }
             try route.setMaster(port: link.index, master: teamIndex)
             portNames[link.index] = name
-            try adoptPort(index: link.index)
+            // The kernel announced the new port, and any change since, on the event socket: take the port
+            // from those events in order (as teamd does), so that its history starts where the kernel's
+            // does and a stale "down" is never counted after a fresh "up".
+            for event in try team.drainEvents() { try handle(event) }
+            if engine.ports[index: link.index] == nil { try adoptPort(index: link.index) }
         }
     }
 
@@ -268,14 +276,15 @@ public final class Daemon {
     }
 
     /// Takes a port that is already in the team into the engine: applies its config, starts its watchers.
-    private func adoptPort(index: UInt32) throws {
+    /// `known` is the port's status from the event that announced it; without one the kernel is asked.
+    private func adoptPort(index: UInt32, status known: TeamPortStatus? = nil) throws {
         guard engine.ports[index: index] == nil, let link = try route.link(index: index) else { return }
         portNames[index] = link.name
         let settings = config.port(named: link.name)
         try team.setOption(named: "priority", port: index, to: .s32(settings.priority))
         if let queue = settings.queueID { try team.setOption(named: "queue_id", port: index, to: .u32(queue)) }
-        let statuses = try team.refreshPorts()
-        let status = statuses.first { $0.index == index } ?? TeamPortStatus(index: index)
+        let status = try known ?? team.refreshPorts().first { $0.index == index } ?? TeamPortStatus(index: index)
+        log.debug("\(link.name): adopting, kernel link \(status.isLinkUp ? "up" : "down")")
         let enabled: Bool
         if case .bool(let on)? = (try? team.refreshOptions())?.first(where: {
             $0.name == "enabled" && $0.portIndex == index })?.value { enabled = on } else { enabled = false }
@@ -353,6 +362,7 @@ public final class Daemon {
     }
 
     private func portStatusChanged(_ status: TeamPortStatus) throws {
+        log.debug("port \(status.index): link \(status.isLinkUp ? "up" : "down") speed \(status.speed) changed \(status.isChanged) removed \(status.isRemoved)")
         if status.isRemoved {
             guard let port = engine.ports[index: status.index] else { return }
             // Released behind our back (`ip link set X nomaster`): forget it.
@@ -360,8 +370,8 @@ public final class Daemon {
             portNames[status.index] = nil
             try perform(engine.removePort(index: status.index))
         } else if engine.ports[index: status.index] == nil {
-            // Enslaved behind our back (`ip link set X master team0`, NetworkManager): adopt it.
-            try adoptPort(index: status.index)
+            // Enslaved behind our back (`ip link set X master team0`, NetworkManager), or by us just now.
+            try adoptPort(index: status.index, status: status)
         } else {
             try perform(engine.kernelPortChanged(status))
         }
@@ -500,7 +510,7 @@ public final class Daemon {
             guard args.count == 2 else { return invalidArgs }
             return setStateItem(args[0], value: args[1])
         default:
-            return .failure(code: "InvalidArgs", message: "Unknown method \"\(method)\".")
+            return .failure(code: "UnknownMethod", message: "Unknown method \"\(method)\".")
         }
     }
 

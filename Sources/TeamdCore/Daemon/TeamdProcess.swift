@@ -40,7 +40,9 @@ public enum TeamdProcess {
             break
         }
         let output = commandLine.logOutput ?? getenv("TEAM_LOG_OUTPUT").map { String(cString: $0) }
-        var log = makeLogger(output: output, daemonized: commandLine.daemonize, ident: argv0)
+        // Until it forks, teamd logs to stderr (where the user sees why it refused to start); the daemon
+        // child logs to syslog unless -l says otherwise, as libdaemon does.
+        var log = makeLogger(output: output, daemonized: false, ident: argv0)
         log.logLevel = commandLine.debugLevel > 0 ? .debug : .info
 
         // The config, decoded and validated before anything is touched.
@@ -60,8 +62,9 @@ public enum TeamdProcess {
             return 1
         }
         let pidFile = commandLine.pidFile ?? "\(runDirectory)/\(device).pid"
-        log = makeLogger(output: output, daemonized: commandLine.daemonize, ident: "\(argv0)_\(device)")
-        log.logLevel = (commandLine.debugLevel > 0 || config.debugLevel > 0) ? .debug : .info
+        let level: Logger.Level = (commandLine.debugLevel > 0 || config.debugLevel > 0) ? .debug : .info
+        log = makeLogger(output: output, daemonized: false, ident: "\(argv0)_\(device)")
+        log.logLevel = level
 
         switch commandLine.command {
         case .check:
@@ -118,6 +121,8 @@ public enum TeamdProcess {
             }
             close(fds[0])
             readyPipe = fds[1]
+            log = makeLogger(output: output, daemonized: true, ident: "\(argv0)_\(device)")
+            log.logLevel = level
             setsid()
             chdir("/")
             let null = open("/dev/null", O_RDWR)

@@ -44,7 +44,11 @@ public struct ActiveBackupRunner: Runner {
             if addressPolicy == .sameAll && port.address != context.teamAddress {
                 actions.append(.setPortAddress(port: index, context.teamAddress))
             }
-            if port.isEnabled { actions.append(.enable(index, false)) }
+            // A new port waits, unless it is about to become active: a port taken over while it carries
+            // the traffic (teamd -o) must not be switched off for a moment.
+            let switching = reselect(context: context)
+            if port.isEnabled && activePort != index { actions.append(.enable(index, false)) }
+            return actions + switching
         case .portRemoved(let port):
             if port.index == activePort { activePort = nil }
         case .portLinkChanged, .portKernelChanged, .portSettingsChanged:
