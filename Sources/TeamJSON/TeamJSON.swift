@@ -1,1 +1,0 @@
-// TeamJSON: see ARCHITECTURE.md
