@@ -83,10 +83,18 @@ public final class UnixControlServer {
     static let datagramsPerCall = 16
 
     public let path: String
+    /// Requests larger than this are refused with an InvalidRequest reply.
+    public let maximumRequestSize: Int
     /// The listening socket, or -1 once closed.
     public private(set) var listeningDescriptor: Int32
     private var connections: [Int32: UInt64] = [:]
     private var connectionOrder: [Int32] = []
+    /// Requests handed out by `handleReadable` and not answered yet, per connection.
+    private var pendingReplies: [Int32: Int] = [:]
+    /// Connections whose client has shut down its sending side while requests were
+    /// pending: they get their replies, then are closed, and are not polled meanwhile
+    /// (poll would report the end of stream again and again).
+    private var finishedSending: Set<Int32> = []
     private var nextSerial: UInt64 = 1
     /// The socket file we created, to remove it at close only if it is still ours.
     private var boundFile: (device: UInt64, inode: UInt64)?
@@ -102,9 +110,11 @@ public final class UnixControlServer {
     ///   does; unlike it, a live server's socket or a file that is not a socket makes
     ///   this fail instead of being unlinked.
     /// - The directory must exist (teamd creates `/var/run/teamd` at start).
-    public init(path: String, mode: mode_t = 0o600, backlog: Int32 = UnixControlServer.defaultBacklog)
-        throws(ControlSocketError)
+    /// - `maximumRequestSize` is at most `ControlRequest.maximumEncodedSize`.
+    public init(path: String, mode: mode_t = 0o600, backlog: Int32 = UnixControlServer.defaultBacklog,
+                maximumRequestSize: Int = ControlRequest.maximumEncodedSize) throws(ControlSocketError)
     {
+        self.maximumRequestSize = min(maximumRequestSize, ControlRequest.maximumEncodedSize)
         guard let (socketAddress, addressLength) = unixSocketAddress(path) else { throw .pathTooLong(path) }
         var address = socketAddress
         self.path = path
@@ -145,7 +155,7 @@ public final class UnixControlServer {
     /// connection in the order they were accepted. Rebuild the poll set from this after
     /// each `handleReadable`, since connections come and go.
     public var descriptors: [Int32] {
-        listeningDescriptor >= 0 ? [listeningDescriptor] + connectionOrder : []
+        listeningDescriptor >= 0 ? [listeningDescriptor] + connectionOrder.filter { !finishedSending.contains($0) } : []
     }
 
     /// The connected clients, in the order they were accepted.
@@ -163,7 +173,7 @@ public final class UnixControlServer {
         if descriptor == listeningDescriptor, descriptor >= 0 {
             return acceptPending()
         }
-        guard let serial = connections[descriptor] else { return [] }
+        guard let serial = connections[descriptor], !finishedSending.contains(descriptor) else { return [] }
         let connection = ControlConnection(descriptor: descriptor, serial: serial)
         var events: [ControlServerEvent] = []
         for _ in 0..<Self.datagramsPerCall {
@@ -175,14 +185,19 @@ public final class UnixControlServer {
                 if length < 0, length != -Int(ECONNRESET) {
                     events.append(.failed(.system(operation: "recv", errno: Int32(-length))))
                 }
+                if length == 0, pendingReplies[descriptor, default: 0] > 0 {
+                    // Half-closed with requests not yet answered: answer them first.
+                    finishedSending.insert(descriptor)
+                    break
+                }
                 drop(connection)
                 events.append(.closed(connection))
                 break
             }
-            if length > ControlRequest.maximumEncodedSize {
+            if length > maximumRequestSize {
                 // Take the datagram off the queue without keeping its bytes.
                 _ = receiveDatagram(descriptor, length: 1, flags: Int32(MSG_DONTWAIT))
-                let error = ControlRequestError.tooLarge(size: length, limit: ControlRequest.maximumEncodedSize)
+                let error = ControlRequestError.tooLarge(size: length, limit: maximumRequestSize)
                 events.append(.rejected(error, from: connection))
                 if let failure = replyOrDrop(error.reply, to: connection) { events += failure; break }
                 continue
@@ -197,6 +212,7 @@ public final class UnixControlServer {
             case .success(let message):
                 do throws(ControlRequestError) {
                     events.append(.request(try ControlRequest(decoding: message), from: connection))
+                    pendingReplies[descriptor, default: 0] += 1
                 } catch {
                     events.append(.rejected(error, from: connection))
                     if let failure = replyOrDrop(error.reply, to: connection) { return events + failure }
@@ -214,10 +230,13 @@ public final class UnixControlServer {
         var events: [ControlServerEvent] = []
         for event in handleReadable(descriptor) {
             events.append(event)
-            if case .request(let request, let connection) = event,
-                let failure = replyOrDrop(handler(request), to: connection)
-            {
-                events += failure
+            if case .request(let request, let connection) = event {
+                if let failure = replyOrDrop(handler(request), to: connection) {
+                    events += failure
+                } else if connections[connection.descriptor] != connection.serial {
+                    // The last reply to a half-closed connection closed it.
+                    events.append(.closed(connection))
+                }
             }
         }
         return events
@@ -228,7 +247,8 @@ public final class UnixControlServer {
     /// A reply too large for the socket's send buffer gets a larger buffer first
     /// (the C teamd fails there, so a big state dump never arrives). A client that
     /// has gone, or whose receive queue is full because it does not read its
-    /// replies, is disconnected, and the error says so.
+    /// replies, is disconnected, and the error says so. A connection whose client
+    /// has shut down its sending side is closed after the last reply it waits for.
     public func send(_ reply: ControlReply, to connection: ControlConnection) throws(ControlSocketError) {
         guard connections[connection.descriptor] == connection.serial else { throw .notConnected(connection) }
         let bytes = reply.encoded()
@@ -241,6 +261,11 @@ public final class UnixControlServer {
             drop(connection)
             throw .system(operation: "send", errno: Int32(-result))
         }
+        let pending = pendingReplies[connection.descriptor, default: 0]
+        if pending > 0 { pendingReplies[connection.descriptor] = pending - 1 }
+        if pending <= 1, finishedSending.contains(connection.descriptor) {
+            drop(connection)
+        }
     }
 
     /// Closes every connection and the listening socket, and removes the socket file if
@@ -251,6 +276,8 @@ public final class UnixControlServer {
         }
         connections.removeAll()
         connectionOrder.removeAll()
+        pendingReplies.removeAll()
+        finishedSending.removeAll()
         if listeningDescriptor >= 0 {
             Glibc.close(listeningDescriptor)
             listeningDescriptor = -1
@@ -323,6 +350,8 @@ public final class UnixControlServer {
         guard connections[connection.descriptor] == connection.serial else { return }
         connections[connection.descriptor] = nil
         connectionOrder.removeAll { $0 == connection.descriptor }
+        pendingReplies[connection.descriptor] = nil
+        finishedSending.remove(connection.descriptor)
         Glibc.close(connection.descriptor)
     }
 
