@@ -94,3 +94,55 @@ func runTeamdctl(_ arguments: [String], transport: FakeTransport?, devices: Set<
     let status = Teamdctl.run(arguments: ["teamdctl"] + arguments, system: system, output: &output)
     return (status, output.out, output.err, kinds)
 }
+
+extension FakeTransport {
+    /// The teamd of Fixtures/tools/faketeamd.py, answer for answer.
+    static func cliTeamd(state: String, config: String, actual: String) -> FakeTransport {
+        FakeTransport { request in
+            switch request {
+            case .stateDump: return .success(state)
+            case .configDump: return .success(config)
+            case .configDumpActual: return .success(actual)
+            case .stateItemValueGet(let path):
+                if path.hasPrefix("nope") { return .failure(.errorReply(.pathDoesNotExist)) }
+                if path == "garbage" { return .failure(.malformedReply(.unsupportedType("HELLO"))) }
+                if path == "incomplete" { return .failure(.malformedReply(.missingErrorMessage(code: "SomeCode"))) }
+                return .success("value-of:" + path)
+            case .stateItemValueSet(let path, _):
+                return path == "setup.pid" ? .failure(.errorReply(.operationNotSupported)) : .success("")
+            case .portAdd("nosuchdev"), .portRemove("nosuchdev"), .portConfigDump("nosuchdev"):
+                return .failure(.errorReply(.noSuchDevice))
+            case .portConfigDump:
+                return .success("{\"prio\": 5, \"queue_id\": 1}")
+            default:
+                return .success("")
+            }
+        }
+    }
+}
+
+/// Splits a command line the way the fixture generator's shell does, for the quoting the
+/// fixtures use: words separated by spaces, single quotes around a word or part of one.
+func shellWords(_ line: String) -> [String] {
+    var words: [String] = []
+    var current = ""
+    var inWord = false
+    var quoted = false
+    for character in line {
+        if quoted {
+            if character == "'" { quoted = false } else { current.append(character) }
+        } else if character == "'" {
+            quoted = true
+            inWord = true
+        } else if character == " " {
+            if inWord { words.append(current) }
+            current = ""
+            inWord = false
+        } else {
+            current.append(character)
+            inWord = true
+        }
+    }
+    if inWord { words.append(current) }
+    return words
+}
