@@ -1,1 +1,0 @@
-// TeamdControl: see ARCHITECTURE.md

@@ -1,0 +1,273 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Why a control call failed, on the client side.
+public enum TeamdControlError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// teamd answered with an error reply: its code and message.
+    case errorReply(ControlError)
+    /// No reply within the timeout.
+    case timedOut
+    /// teamd closed the connection instead of replying.
+    case connectionClosed
+    /// The reply is not a valid reply message.
+    case malformedReply(ControlReplyError)
+    /// `socket(2)` failed.
+    case socketFailed(errno: Int32)
+    /// Nobody accepts on the control socket at `path` (teamd not running: ENOENT or
+    /// ECONNREFUSED; not root: EACCES).
+    case connectFailed(path: String, errno: Int32)
+    /// Sending the request failed.
+    case sendFailed(errno: Int32)
+    /// Receiving the reply failed.
+    case receiveFailed(errno: Int32)
+    /// The transport is not built into this swift-team yet ("dbus", "zmq").
+    case transportUnavailable(String)
+    /// With automatic transport selection, every transport failed; the errors in order.
+    case noTransport([TeamdControlError])
+    /// An argument the client refuses before sending (as libteamdctl does).
+    case invalidArgument(String)
+
+    /// The errno libteamdctl returns for the same failure (its functions return
+    /// `-errno`), which teamdctl prints with strerror.
+    public var errno: Int32 {
+        switch self {
+        case .errorReply, .malformedReply, .invalidArgument, .noTransport, .transportUnavailable: return EINVAL
+        case .timedOut: return ETIMEDOUT
+        case .connectionClosed: return EPIPE
+        case .socketFailed(let code), .connectFailed(_, let code), .sendFailed(let code), .receiveFailed(let code):
+            return code
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .errorReply(let error): return "teamd replied \(error.code): \(error.message)"
+        case .timedOut: return "no reply from teamd in time"
+        case .connectionClosed: return "teamd closed the connection"
+        case .malformedReply(let error): return "malformed reply: \(error)"
+        case .socketFailed(let code): return "socket: \(errnoDescription(code))"
+        case .connectFailed(let path, let code): return "connect to \(path): \(errnoDescription(code))"
+        case .sendFailed(let code): return "send: \(errnoDescription(code))"
+        case .receiveFailed(let code): return "receive: \(errnoDescription(code))"
+        case .transportUnavailable(let name): return "the \(name) transport is not supported yet"
+        case .noTransport(let errors): return "no transport connected (\(errors.map(\.description).joined(separator: "; ")))"
+        case .invalidArgument(let text): return text
+        }
+    }
+}
+
+/// One way of reaching teamd's control methods. The UNIX socket is the one built now;
+/// D-Bus and ZeroMQ plug in here later.
+public protocol TeamdControlTransport: AnyObject {
+    /// libteamdctl's name of the transport ("usock", "dbus", "zmq"); it appears in
+    /// teamdctl's messages.
+    var name: String { get }
+    /// Calls a method and waits for the reply: the payload on success (empty for
+    /// methods that return nothing).
+    func call(_ request: ControlRequest) throws(TeamdControlError) -> String
+}
+
+/// Which transport to connect with.
+public enum TeamdControlTransportKind: Hashable, Sendable {
+    /// The UNIX socket `/var/run/teamd/DEV.sock` (libteamdctl "usock").
+    case unixSocket
+    /// D-Bus name `org.libteam.teamd.DEV` (not built yet).
+    case dbus
+    /// A ZeroMQ address (not built yet).
+    case zeroMQ(address: String)
+
+    /// libteamdctl's CLI name.
+    public var name: String {
+        switch self {
+        case .unixSocket: return "usock"
+        case .dbus: return "dbus"
+        case .zeroMQ: return "zmq"
+        }
+    }
+}
+
+/// The UNIX socket transport (libteamdctl/cli_usock.c): one SOCK_SEQPACKET connection,
+/// one datagram per request, and a wait of at most `timeout` for each reply.
+public final class UnixControlTransport: TeamdControlTransport {
+    public let name = "usock"
+    public let path: String
+    public let timeout: Duration
+    private var descriptor: Int32
+
+    /// libteamdctl's `TEAMDCTL_REPLY_TIMEOUT`: 5 s.
+    public static let defaultTimeout: Duration = .seconds(5)
+
+    /// Connects to the teamd controlling `teamDevice`.
+    public convenience init(teamDevice: String, timeout: Duration = UnixControlTransport.defaultTimeout)
+        throws(TeamdControlError)
+    {
+        try self.init(path: UnixControlServer.socketPath(teamDevice: teamDevice), timeout: timeout)
+    }
+
+    /// Connects to a control socket at `path`.
+    public init(path: String, timeout: Duration = UnixControlTransport.defaultTimeout) throws(TeamdControlError) {
+        self.path = path
+        self.timeout = timeout
+        let descriptor = socket(AF_UNIX, seqpacketType(nonBlocking: false), 0)
+        guard descriptor >= 0 else { throw .socketFailed(errno: Glibc.errno) }
+        let result = connectUnix(descriptor, to: path)
+        guard result == 0 else {
+            Glibc.close(descriptor)
+            throw .connectFailed(path: path, errno: -result)
+        }
+        self.descriptor = descriptor
+        // A server that stops reading must not block a send forever either.
+        var sendTimeout = timeval(tv_sec: Int(timeoutMilliseconds / 1000), tv_usec: Int(timeoutMilliseconds % 1000) * 1000)
+        _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Closes the connection; later calls fail with `connectionClosed`.
+    public func close() {
+        if descriptor >= 0 {
+            Glibc.close(descriptor)
+            descriptor = -1
+        }
+    }
+
+    private var timeoutMilliseconds: Int32 {
+        let (seconds, attoseconds) = timeout.components
+        let milliseconds = seconds.multipliedReportingOverflow(by: 1000)
+        if seconds < 0 { return 0 }
+        if milliseconds.overflow { return Int32.max }
+        return Int32(clamping: milliseconds.partialValue + attoseconds / 1_000_000_000_000_000)
+    }
+
+    public func call(_ request: ControlRequest) throws(TeamdControlError) -> String {
+        guard descriptor >= 0 else { throw .connectionClosed }
+        let message = request.encoded()
+        let sent = message.withUnsafeBytes { raw in
+            retryingEINTR { Glibc.send(descriptor, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
+        }
+        if sent < 0 {
+            let code = Int32(-sent)
+            if code == EAGAIN || code == EWOULDBLOCK { throw .timedOut }
+            if code == EPIPE || code == ECONNRESET { throw .connectionClosed }
+            throw .sendFailed(errno: code)
+        }
+        try waitForReply()
+        let length = nextDatagramLength(descriptor)
+        if length == 0 || length == -Int(ECONNRESET) { throw .connectionClosed }
+        if length < 0 { throw .receiveFailed(errno: Int32(-length)) }
+        let bytes: [UInt8]
+        switch receiveDatagram(descriptor, length: length) {
+        case .success(let received): bytes = received
+        case .failure(let error): throw .receiveFailed(errno: error.code)
+        }
+        let reply: ControlReply
+        do throws(ControlReplyError) {
+            reply = try ControlReply(decoding: bytes)
+        } catch {
+            throw .malformedReply(error)
+        }
+        switch reply {
+        case .success(let payload): return payload
+        case .failure(let error): throw .errorReply(error)
+        }
+    }
+
+    private func waitForReply() throws(TeamdControlError) {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        // poll's timeout is relative: after EINTR, wait what is left. The monotonic
+        // clock keeps a wall clock change from stretching or cutting it.
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            let left = clock.now.duration(to: deadline)
+            let (seconds, attoseconds) = left.components
+            let milliseconds = seconds < 0 ? 0 : Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+            let ready = poll(&entry, 1, milliseconds)
+            if ready > 0 { return }
+            if ready == 0 { throw .timedOut }
+            if Glibc.errno != EINTR { throw .receiveFailed(errno: Glibc.errno) }
+        }
+    }
+}
+
+/// A client of teamd's control methods (the libteamdctl equivalent), over any transport.
+public final class TeamdControlClient {
+    public let transport: any TeamdControlTransport
+
+    public init(transport: any TeamdControlTransport) {
+        self.transport = transport
+    }
+
+    /// Connects to the teamd controlling `teamDevice`. With `transport` nil, tries the
+    /// transports in libteamdctl's order (UNIX socket, then D-Bus, then ZeroMQ) and takes
+    /// the first that connects; only the UNIX socket is built so far.
+    public static func connect(teamDevice: String, transport: TeamdControlTransportKind? = nil,
+                               timeout: Duration = UnixControlTransport.defaultTimeout)
+        throws(TeamdControlError) -> TeamdControlClient
+    {
+        guard let transport else {
+            var errors: [TeamdControlError] = []
+            for kind in [TeamdControlTransportKind.unixSocket, .dbus] {
+                do throws(TeamdControlError) {
+                    return try connect(teamDevice: teamDevice, transport: kind, timeout: timeout)
+                } catch {
+                    errors.append(error)
+                }
+            }
+            throw .noTransport(errors)
+        }
+        switch transport {
+        case .unixSocket:
+            return TeamdControlClient(transport: try UnixControlTransport(teamDevice: teamDevice, timeout: timeout))
+        case .dbus, .zeroMQ:
+            throw .transportUnavailable(transport.name)
+        }
+    }
+
+    /// Calls any method.
+    public func call(_ request: ControlRequest) throws(TeamdControlError) -> String {
+        try transport.call(request)
+    }
+
+    /// `ConfigDump`: the config as JSON text.
+    public func configDump() throws(TeamdControlError) -> String { try call(.configDump) }
+
+    /// `ConfigDumpActual`: the config with only the ports that are in the team.
+    public func configDumpActual() throws(TeamdControlError) -> String { try call(.configDumpActual) }
+
+    /// `StateDump`: the state tree as JSON text.
+    public func stateDump() throws(TeamdControlError) -> String { try call(.stateDump) }
+
+    /// `PortAdd`.
+    public func addPort(_ port: String) throws(TeamdControlError) { _ = try call(.portAdd(port: port)) }
+
+    /// `PortRemove`.
+    public func removePort(_ port: String) throws(TeamdControlError) { _ = try call(.portRemove(port: port)) }
+
+    /// `PortConfigUpdate`: replaces the port's config object with `config` (JSON text).
+    public func updatePortConfig(_ port: String, config: String) throws(TeamdControlError) {
+        _ = try call(.portConfigUpdate(port: port, config: config))
+    }
+
+    /// `PortConfigDump`: one port's config as JSON text. Like libteamdctl, refuses a
+    /// name longer than IFNAMSIZ (16) without asking teamd.
+    public func portConfigDump(_ port: String) throws(TeamdControlError) -> String {
+        guard port.utf8.count <= 16 else { throw .invalidArgument("port name \"\(port)\" is too long") }
+        return try call(.portConfigDump(port: port))
+    }
+
+    /// `StateItemValueGet`: the value at a state path such as `runner.active_port`.
+    public func stateItemValue(at path: String) throws(TeamdControlError) -> String {
+        try call(.stateItemValueGet(path: path))
+    }
+
+    /// `StateItemValueSet`.
+    public func setStateItemValue(_ value: String, at path: String) throws(TeamdControlError) {
+        _ = try call(.stateItemValueSet(path: path, value: value))
+    }
+}
