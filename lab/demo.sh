@@ -1,0 +1,44 @@
+#!/bin/bash
+# The demo: an activebackup team between two namespaces (the host's side and a partner switch), pings
+# across it, the active port's peer cut, `teamdctl team0 state view` before and after.
+# DEMO_TEAMD picks the daemon: "ours" (default once our teamd runs) or "c" (Debian's libteam).
+. "$(dirname "$0")/lib.sh"
+case "${DEMO_TEAMD:-c}" in
+    ours) TEAMD=$BIN/teamd ;;
+    c) TEAMD=$C_TEAMD ;;
+    *) fail "DEMO_TEAMD must be ours or c" ;;
+esac
+lab_modules
+netns_add sw
+veth_pair tp0 tp0p sw
+veth_pair tp1 tp1p sw
+switch_ns sw tp0p tp1p
+ip -n sw addr add 192.0.2.2/24 dev br0
+
+log "starting $TEAMD (activebackup, ethtool link watch, tp0 prio 10)"
+"$TEAMD" -d -t team0 -c '{"runner":{"name":"activebackup"},"link_watch":{"name":"ethtool"},
+    "ports":{"tp0":{"prio":10},"tp1":{}}}'
+wait_until 10 test -S /var/run/teamd/team0.sock
+ip addr add 192.0.2.1/24 dev team0
+ip link set team0 up
+wait_until 10 sh -c "$C_TEAMDCTL team0 state item get runner.active_port | grep -q tp0"
+wait_until 10 ping -c1 -W1 192.0.2.2
+log "teamdctl team0 state view (before):"
+$C_TEAMDCTL team0 state view
+
+ping -i 0.01 -w 3 192.0.2.2 > /tmp/ping.log 2>&1 &
+pinger=$!
+sleep 1
+log "cutting the active port's peer: ip -n sw link set tp0p down"
+ip -n sw link set tp0p down
+wait_until 5 sh -c "$C_TEAMDCTL team0 state item get runner.active_port | grep -q tp1"
+wait $pinger || true
+read -r sent got < <(ping_stats /tmp/ping.log)
+log "teamdctl team0 state view (after):"
+$C_TEAMDCTL team0 state view
+log "pings every 10 ms across the failover: $sent sent, $got received, $((sent - got)) lost"
+(( got > 0 )) || fail "no ping crossed the team"
+ping -c3 -i 0.2 -W1 192.0.2.2 >/dev/null || fail "no pings over the backup port"
+"$TEAMD" -k -t team0
+wait_until 10 sh -c '! ip link show team0'
+log "teamd stopped, team0 removed"

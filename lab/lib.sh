@@ -1,0 +1,61 @@
+# lab/lib.sh: helpers for lab scenarios (sourced; runs inside the guest as root).
+# A scenario is a bash script in lab/scenarios/ that exits 0 on success; `fail` ends it with a message.
+set -euo pipefail
+
+LAB_REPO=${LAB_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+# Our binaries: a build directory on the repo share (debug by default; make lab-release uses release).
+BIN=${SWIFT_TEAM_BIN:-$LAB_REPO/.build/debug}
+# The C reference tools from Debian's libteam-utils, the oracle.
+C_TEAMD=/usr/bin/teamd C_TEAMDCTL=/usr/bin/teamdctl C_TEAMNL=/usr/bin/teamnl
+
+SCENARIO=$(basename "$0")
+log() { printf '[%s] %s\n' "$SCENARIO" "$*"; }
+fail() { printf '[%s] FAIL: %s\n' "$SCENARIO" "$*" >&2; exit 1; }
+
+# Loads the drivers a scenario needs. bonding with max_bonds=0, or it makes a stray bond0.
+lab_modules() {
+    modprobe -a team team_mode_broadcast team_mode_roundrobin team_mode_random \
+        team_mode_activebackup team_mode_loadbalance veth
+    modprobe bonding max_bonds=0
+}
+
+# netns_add NAME: a network namespace with its loopback up (a host or a switch).
+netns_add() { ip netns add "$1"; ip -n "$1" link set lo up; }
+
+# veth_pair A B [NS]: A stays here (down, ready to enslave), B goes to namespace NS (up) if given.
+veth_pair() {
+    local a=$1 b=$2 ns=${3:-}
+    ip link add "$a" type veth peer name "$b"
+    if [ -n "$ns" ]; then ip link set "$b" netns "$ns"; ip -n "$ns" link set "$b" up
+    else ip link set "$b" up; fi
+}
+
+# switch_ns NS IFACE... : a bridge br0 in NS over the given interfaces (the team's partner switch).
+switch_ns() {
+    local ns=$1; shift
+    ip -n "$ns" link add br0 type bridge
+    ip -n "$ns" link set br0 type bridge ageing_time 0 2>/dev/null || true
+    for i in "$@"; do ip -n "$ns" link set "$i" master br0; done
+    ip -n "$ns" link set br0 up
+}
+
+# wait_until SECONDS CMD...: polls CMD every 50 ms until it succeeds; fails the scenario on timeout.
+wait_until() {
+    local t=$1; shift
+    local deadline=$(( $(date +%s%N) + t * 1000000000 ))
+    until "$@" >/dev/null 2>&1; do
+        (( $(date +%s%N) < deadline )) || fail "timed out after ${t}s waiting for: $*"
+        sleep 0.05
+    done
+}
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() { [ "$2" = "$3" ] || fail "$1: expected [$2], got [$3]"; }
+# expect_contains WHAT NEEDLE HAYSTACK
+expect_contains() { [[ "$3" == *"$2"* ]] || fail "$1: [$2] not in: $3"; }
+
+# mac_of IFACE [NS]
+mac_of() { if [ -n "${2:-}" ]; then ip -n "$2" -br link show "$1"; else ip -br link show "$1"; fi | awk '{print $3}'; }
+
+# ping_stats LOGFILE -> "transmitted received"
+ping_stats() { awk '/packets transmitted/ {print $1, $4}' "$1"; }
