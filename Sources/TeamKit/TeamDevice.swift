@@ -109,7 +109,13 @@ public final class TeamDevice {
     /// holds the new value, marked changed, as libteam does.
     public func setOption(_ id: TeamOptionID, to value: TeamOptionValue) throws {
         let request = TeamMessage.setOption(teamIndex: teamIndex, id: id, value: value).message(family: family.id, flags: [])
-        try connection.request(request, operation: "OPTIONS_SET \(id)")
+        do {
+            try connection.request(request, operation: "OPTIONS_SET \(id)")
+        } catch let error as NetlinkError where error.code == .kernel(errno: 3) {
+            // ESRCH: the kernel set the option, then failed to multicast the change
+            // because nobody listens to change_event (team_nl_options_set_doit returns
+            // the multicast's error). libteam never sees this as it always listens.
+        }
         if let index = optionCache.firstIndex(where: { $0.id == id }) {
             optionCache[index].value = value
             optionCache[index].isChanged = true

@@ -74,6 +74,15 @@ struct Lab {
         #expect(other.option(named: "lb_tx_hash_to_port_mapping", arrayIndex: 7)?.value == .u32(lab.eth2))
     }
 
+    @Test func setWithoutAnyListenerStillSucceeds() throws {
+        // Kernel 6.1 answers ESRCH after setting when no one listens to change_event.
+        let lab = try Lab(mode: "activebackup")
+        let device = try lab.device(listening: false)
+        try device.setOption(named: "activeport", to: .u32(lab.eth2))
+        #expect(lab.kernel.options(ofTeam: lab.team).first { $0.name == "activeport" }?.value == .u32(lab.eth2))
+        #expect(device.option(named: "activeport")?.value == .u32(lab.eth2))
+    }
+
     @Test func kernelRefusalsSurfaceWithTheirErrno() throws {
         let lab = try Lab(mode: "activebackup")
         let device = try lab.device(listening: false)

@@ -133,10 +133,14 @@ public final class FakeKernel {
         }
     }
 
-    private func multicast(_ datagram: [NetlinkMessage], protocol netlinkProtocol: NetlinkProtocol, group: UInt32) {
+    @discardableResult
+    private func multicast(_ datagram: [NetlinkMessage], protocol netlinkProtocol: NetlinkProtocol, group: UInt32) -> Bool {
+        var delivered = false
         for transport in transports where transport.netlinkProtocol == netlinkProtocol && transport.groups.contains(group) {
             transport.deliver(datagram)
+            delivered = true
         }
+        return delivered
     }
 
     // MARK: nlctrl
@@ -230,15 +234,17 @@ public final class FakeKernel {
             state.portEnabled[port] = on
         }
         teams[teamIndex] = state
-        optionsEvent(teamIndex, teams[teamIndex]!.reportOptions { $0.id == item.id })
-        return 0
+        // team_nl_options_set_doit returns the multicast's error: ESRCH without listeners.
+        return optionsEvent(teamIndex, teams[teamIndex]!.reportOptions { $0.id == item.id }) ? 0 : 3
     }
 
-    private func optionsEvent(_ team: UInt32, _ options: [TeamOption]) {
-        guard !options.isEmpty else { return }
+    /// Multicasts an options event; false when nobody listens (the kernel's -ESRCH).
+    @discardableResult
+    private func optionsEvent(_ team: UInt32, _ options: [TeamOption]) -> Bool {
+        guard !options.isEmpty else { return true }
         let message = TeamMessage(command: .getOptions, teamIndex: team, options: options)
             .message(family: Self.teamFamilyID, flags: .multi)
-        multicast([message, NetlinkDone().encode(sequence: 0)], protocol: .generic, group: Self.changeEventGroup)
+        return multicast([message, NetlinkDone().encode(sequence: 0)], protocol: .generic, group: Self.changeEventGroup)
     }
 
     private func portEvent(_ team: UInt32, _ port: TeamPortStatus) {
