@@ -1,9 +1,9 @@
 #!/bin/bash
 # The demo: an activebackup team between two namespaces (the host's side and a partner switch), pings
 # across it, the active port's peer cut, `teamdctl team0 state view` before and after.
-# DEMO_TEAMD picks the daemon: "ours" (default once our teamd runs) or "c" (Debian's libteam).
+# DEMO_TEAMD picks the daemon: "ours" (the default) or "c" (Debian's libteam, for comparison).
 . "$(dirname "$0")/lib.sh"
-case "${DEMO_TEAMD:-c}" in
+case "${DEMO_TEAMD:-ours}" in
     ours) TEAMD=$BIN/teamd ;;
     c) TEAMD=$C_TEAMD ;;
     *) fail "DEMO_TEAMD must be ours or c" ;;

@@ -39,6 +39,10 @@ public enum TeamdProcess {
         case .run, .kill, .check:
             break
         }
+        if commandLine.dbus || commandLine.zmqAddress != nil {
+            printError("\(argv0): \(commandLine.dbus ? "D-Bus" : "ZeroMQ") control is not supported yet (see issue 5); use the UNIX socket (-U)")
+            return 1
+        }
         let output = commandLine.logOutput ?? getenv("TEAM_LOG_OUTPUT").map { String(cString: $0) }
         // Until it forks, teamd logs to stderr (where the user sees why it refused to start); the daemon
         // child logs to syslog unless -l says otherwise, as libdaemon does.
