@@ -1,1 +1,0 @@
-// TeamdCore: see ARCHITECTURE.md
