@@ -1,0 +1,425 @@
+import TeamJSON
+
+/// A teamd configuration (teamd.conf(5)), decoded once, validated, with every
+/// default applied. Nothing downstream reads JSON: runners, watchers and the
+/// daemon take these values.
+///
+/// Build one with `TeamdConfig(parsing:)` or `TeamdConfig(json:)`; the C teamd's
+/// config-dump view (the user's JSON plus the defaults it writes back) lives in
+/// `ConfigDocument`.
+public struct TeamdConfig: Sendable, Equatable {
+    /// `$.device`: the team device's name; nil lets the daemon pick (`-t` wins over it).
+    public let device: String?
+    /// `$.hwaddr`: the team's MAC; nil means "the first port's original MAC".
+    public let hardwareAddress: HardwareAddress?
+    /// `$.debug_level` (default 0); raises the `-g` level when higher.
+    public let debugLevel: Int
+    /// `$.runner`.
+    public let runner: RunnerConfig
+    /// `$.notify_peers` (kernel options `notify_peers_count`/`notify_peers_interval`).
+    public let notifyPeers: PeerNotificationConfig
+    /// `$.mcast_rejoin` (kernel options `mcast_rejoin_count`/`mcast_rejoin_interval`).
+    public let multicastRejoin: PeerNotificationConfig
+    /// `$.link_watch_policy` (default any).
+    public let linkWatchPolicy: LinkWatchPolicy
+    /// `$.link_watch` (object or array): watchers every port gets after its own.
+    public let linkWatchers: [LinkWatcherConfig]
+    /// `$.ports`, in the order written.
+    public let ports: [PortConfig]
+    /// `$.runner.addr`: the ZeroMQ address the C teamd falls back to when `-Z` gives none.
+    public let zeroMQAddress: String?
+    /// The user's config exactly as written (key order kept): the base of the config dump.
+    public let source: JSONObject
+    /// Keys the decoder did not use, and other harmless oddities, for the daemon to log.
+    public let warnings: [ConfigWarning]
+
+    public init(device: String?, hardwareAddress: HardwareAddress?, debugLevel: Int, runner: RunnerConfig,
+                notifyPeers: PeerNotificationConfig, multicastRejoin: PeerNotificationConfig,
+                linkWatchPolicy: LinkWatchPolicy, linkWatchers: [LinkWatcherConfig], ports: [PortConfig],
+                zeroMQAddress: String?, source: JSONObject, warnings: [ConfigWarning]) {
+        self.device = device
+        self.hardwareAddress = hardwareAddress
+        self.debugLevel = debugLevel
+        self.runner = runner
+        self.notifyPeers = notifyPeers
+        self.multicastRejoin = multicastRejoin
+        self.linkWatchPolicy = linkWatchPolicy
+        self.linkWatchers = linkWatchers
+        self.ports = ports
+        self.zeroMQAddress = zeroMQAddress
+        self.source = source
+        self.warnings = warnings
+    }
+
+    /// The config of port `name`: as written under `$.ports`, or the defaults for a
+    /// port that is not there (one added by `port add` or enslaved by someone else).
+    public func port(named name: String) -> PortConfig {
+        ports.first { $0.name == name } ?? PortConfig(name: name)
+    }
+
+    /// Whether `$.ports` names this port.
+    public func hasPort(named name: String) -> Bool {
+        ports.contains { $0.name == name }
+    }
+
+    /// The watchers a port runs: its own, then the global ones; with none at all, one
+    /// ethtool watcher with no delays (teamd_link_watch.c).
+    public func linkWatchers(forPort name: String) -> [LinkWatcherConfig] {
+        let watchers = port(named: name).linkWatchers + linkWatchers
+        return watchers.isEmpty ? [.ethtool(EthtoolWatcherConfig())] : watchers
+    }
+}
+
+// MARK: - Runners
+
+/// `$.runner`: which runner, with its own settings. Keys of other runners are
+/// ignored (with a warning), as the C teamd ignores them.
+public enum RunnerConfig: Sendable, Equatable {
+    case broadcast
+    case roundRobin
+    case random
+    case activeBackup(ActiveBackupConfig)
+    case loadBalance(LoadBalanceConfig)
+    case lacp(LACPConfig)
+
+    /// Every value `$.runner.name` accepts.
+    public static let names = ["broadcast", "roundrobin", "random", "activebackup", "loadbalance", "lacp"]
+
+    /// `$.runner.name` when absent.
+    public static let defaultName = "roundrobin"
+
+    /// The name as written in the config and shown in `setup.runner_name`.
+    public var name: String {
+        switch self {
+        case .broadcast: return "broadcast"
+        case .roundRobin: return "roundrobin"
+        case .random: return "random"
+        case .activeBackup: return "activebackup"
+        case .loadBalance: return "loadbalance"
+        case .lacp: return "lacp"
+        }
+    }
+
+    /// The kernel's `mode` option (and `setup.kernel_team_mode_name`): lacp runs on
+    /// the kernel's loadbalance mode.
+    public var kernelMode: String {
+        switch self {
+        case .lacp: return "loadbalance"
+        default: return name
+        }
+    }
+}
+
+/// activebackup: `$.runner.hwaddr_policy`.
+public struct ActiveBackupConfig: Sendable, Equatable {
+    public let hardwareAddressPolicy: HardwareAddressPolicy
+
+    public init(hardwareAddressPolicy: HardwareAddressPolicy = .sameAll) {
+        self.hardwareAddressPolicy = hardwareAddressPolicy
+    }
+}
+
+/// `$.runner.hwaddr_policy`: which MACs the team and its ports carry in activebackup.
+public enum HardwareAddressPolicy: String, Sendable, Equatable, CaseIterable {
+    /// Every port gets the team's MAC (default).
+    case sameAll = "same_all"
+    /// The team takes the active port's MAC.
+    case byActive = "by_active"
+    /// Only the active port carries the team's MAC; the others keep their own.
+    case onlyActive = "only_active"
+}
+
+/// loadbalance: the transmit hash and the optional balancer.
+public struct LoadBalanceConfig: Sendable, Equatable {
+    /// `$.runner.tx_hash`, compiled to the kernel's `bpf_hash_func`.
+    public let txHash: [TxHashFragment]
+    /// `$.runner.tx_balancer`; nil when no balancer is named (the C default: disabled).
+    public let txBalancer: TxBalancerConfig?
+
+    public init(txHash: [TxHashFragment] = TxHashFragment.defaults, txBalancer: TxBalancerConfig? = nil) {
+        self.txHash = txHash
+        self.txBalancer = txBalancer
+    }
+}
+
+/// One element of `$.runner.tx_hash` (teamd_hash_func.c).
+public enum TxHashFragment: String, Sendable, Equatable, CaseIterable {
+    case eth, vlan, ipv4, ipv6, ip, l3, l4, tcp, udp, sctp
+
+    /// The hash used, and written back into the config, when `tx_hash` is absent.
+    public static let defaults: [TxHashFragment] = [.eth, .ipv4, .ipv6]
+}
+
+/// `$.runner.tx_balancer`.
+public struct TxBalancerConfig: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        /// `basic`: move the busiest hash to the least loaded port (the only one there is).
+        case basic
+    }
+
+    public let kind: Kind
+    /// `balancing_interval`, in tenths of a second (default 50): the kernel's
+    /// `lb_stats_refresh_interval`.
+    public let balancingInterval: UInt32
+
+    public init(kind: Kind = .basic, balancingInterval: UInt32 = 50) {
+        self.kind = kind
+        self.balancingInterval = balancingInterval
+    }
+}
+
+/// lacp: 802.3ad settings plus the loadbalance hash and balancer.
+public struct LACPConfig: Sendable, Equatable {
+    /// `$.runner.active` (default true): send LACPDUs without waiting for the partner.
+    public let active: Bool
+    /// `$.runner.fast_rate` (default false): ask the partner for LACPDUs every second.
+    public let fastRate: Bool
+    /// `$.runner.sys_prio` (0...65535, default 65535).
+    public let systemPriority: UInt16
+    /// `$.runner.min_ports` (1...1024, default 1): carrier needs this many enabled ports.
+    public let minimumPorts: Int
+    /// `$.runner.agg_select_policy` (default lacp_prio).
+    public let aggregatorSelectPolicy: AggregatorSelectPolicy
+    /// `$.runner.tx_hash` and `$.runner.tx_balancer`.
+    public let loadBalance: LoadBalanceConfig
+
+    public init(active: Bool = true, fastRate: Bool = false, systemPriority: UInt16 = 65535,
+                minimumPorts: Int = 1, aggregatorSelectPolicy: AggregatorSelectPolicy = .lacpPriority,
+                loadBalance: LoadBalanceConfig = LoadBalanceConfig()) {
+        self.active = active
+        self.fastRate = fastRate
+        self.systemPriority = systemPriority
+        self.minimumPorts = minimumPorts
+        self.aggregatorSelectPolicy = aggregatorSelectPolicy
+        self.loadBalance = loadBalance
+    }
+}
+
+/// `$.runner.agg_select_policy`: how the lacp runner picks among aggregators.
+public enum AggregatorSelectPolicy: String, Sendable, Equatable, CaseIterable {
+    case lacpPriority = "lacp_prio"
+    case lacpPriorityStable = "lacp_prio_stable"
+    case bandwidth
+    case count
+    case portConfig = "port_config"
+}
+
+// MARK: - Global settings
+
+/// `$.notify_peers` or `$.mcast_rejoin`: how many announcements after a failover, and
+/// how far apart. Nil leaves the kernel option as it is (the C teamd sets only what
+/// the config has).
+public struct PeerNotificationConfig: Sendable, Equatable {
+    /// `count`.
+    public let count: UInt32?
+    /// `interval`, in milliseconds.
+    public let interval: UInt32?
+
+    public init(count: UInt32? = nil, interval: UInt32? = nil) {
+        self.count = count
+        self.interval = interval
+    }
+}
+
+/// `$.link_watch_policy`: how a port's watchers combine.
+public enum LinkWatchPolicy: String, Sendable, Equatable, CaseIterable {
+    /// The link is up when any watcher says so (default).
+    case any
+    /// The link is up only when every watcher says so.
+    case all
+}
+
+/// A MAC address from `$.hwaddr`.
+public struct HardwareAddress: Sendable, Hashable, CustomStringConvertible {
+    /// The six octets.
+    public let bytes: [UInt8]
+
+    /// Six octets, or nil.
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 6 else { return nil }
+        self.bytes = bytes
+    }
+
+    /// "aa:bb:cc:dd:ee:ff", as the C teamd accepts it: six colon-separated groups
+    /// of one or two hex digits.
+    public init?(_ text: String) {
+        let groups = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard groups.count == 6 else { return nil }
+        var bytes: [UInt8] = []
+        for group in groups {
+            guard (1...2).contains(group.count), let byte = UInt8(group, radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        self.bytes = bytes
+    }
+
+    /// The group bit (multicast or broadcast): no interface may carry such an address.
+    public var isMulticast: Bool { bytes[0] & 0x01 != 0 }
+    public var isZero: Bool { bytes.allSatisfy { $0 == 0 } }
+
+    public var description: String {
+        bytes.map { byte in
+            let digits = String(byte, radix: 16)
+            return digits.count == 1 ? "0" + digits : digits
+        }.joined(separator: ":")
+    }
+}
+
+// MARK: - Ports
+
+/// `$.ports.IFNAME`: one port's settings, defaults applied.
+public struct PortConfig: Sendable, Equatable {
+    /// The interface name (the key under `$.ports`).
+    public let name: String
+    /// `prio` (default 0): the kernel port option `priority`; activebackup prefers higher.
+    public let priority: Int32
+    /// `queue_id`: the kernel port option `queue_id`; nil leaves it alone.
+    public let queueID: UInt32?
+    /// `sticky` (default false): activebackup and lacp keep a sticky active port/aggregator.
+    public let sticky: Bool
+    /// `lacp_prio` (0...65535, default 255): the LACP port priority; lower is better.
+    public let lacpPriority: UInt16
+    /// `lacp_key` (0...65535, default 0): only ports with the same key aggregate.
+    public let lacpKey: UInt16
+    /// `link_watch` (object or array): this port's own watchers, before the global ones.
+    public let linkWatchers: [LinkWatcherConfig]
+
+    public init(name: String, priority: Int32 = 0, queueID: UInt32? = nil, sticky: Bool = false,
+                lacpPriority: UInt16 = 255, lacpKey: UInt16 = 0, linkWatchers: [LinkWatcherConfig] = []) {
+        self.name = name
+        self.priority = priority
+        self.queueID = queueID
+        self.sticky = sticky
+        self.lacpPriority = lacpPriority
+        self.lacpKey = lacpKey
+        self.linkWatchers = linkWatchers
+    }
+}
+
+// MARK: - Link watchers
+
+/// One entry of a `link_watch` object or array.
+public enum LinkWatcherConfig: Sendable, Equatable {
+    case ethtool(EthtoolWatcherConfig)
+    case arpPing(ARPPingWatcherConfig)
+    case nsnaPing(NSNAPingWatcherConfig)
+    case tipc(TIPCWatcherConfig)
+
+    /// Every value `link_watch.name` accepts.
+    public static let names = ["ethtool", "arp_ping", "nsna_ping", "tipc"]
+
+    /// The `name` as written, and as shown in the state's `link_watches` list.
+    public var name: String {
+        switch self {
+        case .ethtool: return "ethtool"
+        case .arpPing: return "arp_ping"
+        case .nsnaPing: return "nsna_ping"
+        case .tipc: return "tipc"
+        }
+    }
+}
+
+/// ethtool: follows the kernel's link flag for the port.
+public struct EthtoolWatcherConfig: Sendable, Equatable {
+    /// `delay_up` (ms, default 0): how long the link must stay up before it counts.
+    public let delayUp: Duration
+    /// `delay_down` (ms, default 0): how long the link must stay down before it counts.
+    public let delayDown: Duration
+
+    public init(delayUp: Duration = .zero, delayDown: Duration = .zero) {
+        self.delayUp = delayUp
+        self.delayDown = delayDown
+    }
+}
+
+/// The timing the ARP and NS/NA watchers share (teamd_lw_psr.c).
+public struct PingTiming: Sendable, Equatable {
+    /// `interval` (ms, default 1000) between probes.
+    public let interval: Duration
+    /// `init_wait` (ms, default 0) before the first probe.
+    public let initialWait: Duration
+    /// `missed_max` (default 3): the link goes down when more replies than this are missed.
+    public let missedMax: Int
+
+    public init(interval: Duration = .milliseconds(1000), initialWait: Duration = .zero, missedMax: Int = 3) {
+        self.interval = interval
+        self.initialWait = initialWait
+        self.missedMax = missedMax
+    }
+}
+
+/// arp_ping: ARP requests to `target_host`.
+public struct ARPPingWatcherConfig: Sendable, Equatable {
+    public let timing: PingTiming
+    /// `source_host` (default 0.0.0.0, RFC 5227 probes).
+    public let sourceHost: HostSpecifier
+    /// `target_host` (required).
+    public let targetHost: HostSpecifier
+    /// `validate_active` (default false): check replies on the active port.
+    public let validateActive: Bool
+    /// `validate_inactive` (default false): check replies on inactive ports.
+    public let validateInactive: Bool
+    /// `send_always` (default false): probe from inactive ports too.
+    public let sendAlways: Bool
+    /// `vlanid` (0...4095): tag the requests; nil sends them untagged.
+    public let vlanID: UInt16?
+
+    public init(timing: PingTiming = PingTiming(), sourceHost: HostSpecifier = .ipv4([0, 0, 0, 0]),
+                targetHost: HostSpecifier, validateActive: Bool = false, validateInactive: Bool = false,
+                sendAlways: Bool = false, vlanID: UInt16? = nil) {
+        self.timing = timing
+        self.sourceHost = sourceHost
+        self.targetHost = targetHost
+        self.validateActive = validateActive
+        self.validateInactive = validateInactive
+        self.sendAlways = sendAlways
+        self.vlanID = vlanID
+    }
+}
+
+/// nsna_ping: IPv6 neighbour solicitations to `target_host`.
+public struct NSNAPingWatcherConfig: Sendable, Equatable {
+    public let timing: PingTiming
+    /// `target_host` (required, IPv6).
+    public let targetHost: HostSpecifier
+
+    public init(timing: PingTiming = PingTiming(), targetHost: HostSpecifier) {
+        self.timing = timing
+        self.targetHost = targetHost
+    }
+}
+
+/// tipc: TIPC link state on one bearer.
+public struct TIPCWatcherConfig: Sendable, Equatable {
+    /// `tipc_bearer` (required; fewer than 32 bytes, TIPC_MAX_BEARER_NAME).
+    public let bearer: String
+
+    public init(bearer: String) {
+        self.bearer = bearer
+    }
+}
+
+/// A host as the ping watchers take it: an address literal, or a name the daemon
+/// resolves with getaddrinfo when the watcher starts (as the C teamd does). The
+/// config decoder does no I/O.
+public enum HostSpecifier: Sendable, Hashable, CustomStringConvertible {
+    /// Four octets, network order.
+    case ipv4([UInt8])
+    /// Sixteen octets, network order.
+    case ipv6([UInt8])
+    /// A name to resolve.
+    case hostname(String)
+
+    public var description: String {
+        switch self {
+        case .ipv4(let bytes): return bytes.map(String.init).joined(separator: ".")
+        case .ipv6(let bytes):
+            var groups: [String] = []
+            for index in stride(from: 0, to: bytes.count, by: 2) {
+                groups.append(String(UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]), radix: 16))
+            }
+            return groups.joined(separator: ":")
+        case .hostname(let name): return name
+        }
+    }
+}
