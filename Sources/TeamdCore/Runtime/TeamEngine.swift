@@ -67,12 +67,13 @@ public struct TeamEngine: Sendable {
         return actions
     }
 
-    /// The kernel reported an option's value (change event): keeps `enabled` in step.
+    /// The kernel reported an option's value (change event). Nothing in the model follows it: `enabled` is
+    /// what teamd last asked for, and an event may be older than teamd's own latest write (the kernel
+    /// queues one per write, and the port's first announcement comes after the write that follows it),
+    /// so mirroring events would undo decisions. Kept as the place where options written by others
+    /// would be looked at.
     public mutating func kernelOptionChanged(_ option: TeamOption) -> [TeamAction] {
-        guard option.name == "enabled", let index = option.portIndex, case .bool(let on) = option.value,
-              let port = ports[index: index], port.isEnabled != on else { return [] }
-        ports.update(index: index) { $0.isEnabled = on }
-        return watcherEvent(.portEnabledChanged(on), port: index)
+        []
     }
 
     /// A port's MAC changed behind our back (rtnetlink).
