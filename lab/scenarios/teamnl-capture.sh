@@ -27,7 +27,7 @@ ip link set tp1 master team0
 $C_TEAMNL team0 ports > /dev/null
 "$TEAMNL" team0 ports > /dev/null
 $C_TEAMNL team0 options > /dev/null
-"$TEAMNL" -p tp0 team0 setoption priority -5
+"$TEAMNL" -p tp0 team0 setoption priority -- -5
 $C_TEAMNL -p tp1 team0 setoption enabled false
 "$TEAMNL" team0 setoption activeport "$(cat /sys/class/net/tp1/ifindex)"
 ip link set tp0p down

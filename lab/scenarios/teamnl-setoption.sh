@@ -23,7 +23,7 @@ for p in tp0 tp1; do ip link set "$p" master team0; done
 expect_eq "u32 notify_peers_count" 5 "$($C_TEAMNL team0 getoption notify_peers_count)"
 "$TEAMNL" team0 setoption activeport "$(ifindex tp1)"
 expect_eq "u32 activeport" "$(ifindex tp1)" "$($C_TEAMNL team0 getoption activeport)"
-"$TEAMNL" -p tp0 team0 setoption priority -7
+"$TEAMNL" -p tp0 team0 setoption -- priority -7   # "--": GNU getopt would take -7 for an option
 expect_eq "s32 per-port priority" -7 "$($C_TEAMNL -p tp0 team0 getoption priority)"
 "$TEAMNL" team0 -p tp1 setoption enabled false
 expect_eq "bool per-port enabled" false "$($C_TEAMNL -p tp1 team0 getoption enabled)"
