@@ -45,7 +45,8 @@ let package = Package(
         .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting"], swiftSettings: strict),
         .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamTesting", "TeamJSON"],
                     swiftSettings: strict),
-        .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON"], swiftSettings: strict),
+        .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON"], exclude: ["Fixtures"],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

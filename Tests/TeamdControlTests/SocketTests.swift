@@ -391,3 +391,23 @@ struct SocketTests {
         #expect(throws: TeamdControlError.malformedReply(.unsupportedType("HELLO"))) { try transport.call(.stateDump) }
     }
 }
+
+@Suite("interface lookup")
+struct InterfaceLookupTests {
+    @Test("SIOCGIFINDEX on a packet socket, as the C tool: lo is 1, a missing name is not found")
+    func lookup() {
+        switch lookUpInterface("lo") {
+        case .index(let index):
+            #expect(index == 1)
+            #expect(lookUpInterface("nosuchdev0") == .notFound)
+            // Names are cut at IFNAMSIZ - 1 bytes by the kernel, as for the C tool.
+            #expect(lookUpInterface("lo" + String(repeating: "x", count: 20)) == .notFound)
+        case .failed(let code):
+            // Without CAP_NET_RAW the packet socket cannot be opened, and the C tool
+            // fails the same way.
+            #expect(code == EPERM || code == EACCES)
+        case .notFound:
+            Issue.record("lo not found")
+        }
+    }
+}
