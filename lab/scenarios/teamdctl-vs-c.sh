@@ -24,7 +24,7 @@ checks=0
 # two calls (a link watch counter, an LACP transition), so a difference is retried a few times.
 same() {
     local try
-    for try in 1 2 3 4 5; do
+    for try in 1 2 3 4 5 6 7 8 9 10; do
         local rc=0
         c_ctl "$@" > /tmp/c.out 2> /tmp/c.err || rc=$?
         echo $rc > /tmp/c.rc
@@ -34,7 +34,7 @@ same() {
         if cmp -s /tmp/c.out /tmp/o.out && cmp -s /tmp/c.err /tmp/o.err && cmp -s /tmp/c.rc /tmp/o.rc; then
             checks=$((checks + 1)); return 0
         fi
-        sleep 0.3
+        sleep 0.5
     done
     diff -u /tmp/c.out /tmp/o.out | head -40 >&2
     diff -u /tmp/c.err /tmp/o.err >&2
