@@ -1,6 +1,7 @@
 #!/bin/bash
 # The demo: an activebackup team between two namespaces (the host's side and a partner switch), pings
 # across it, the active port's peer cut, `teamdctl team0 state view` before and after.
+# Also run by lab/test as scenarios demo-ours and lab-c-teamd-failover (with the C teamd).
 # DEMO_TEAMD picks the daemon: "ours" (the default) or "c" (Debian's libteam, for comparison).
 . "$(dirname "$0")/lib.sh"
 case "${DEMO_TEAMD:-ours}" in
@@ -9,11 +10,7 @@ case "${DEMO_TEAMD:-ours}" in
     *) fail "DEMO_TEAMD must be ours or c" ;;
 esac
 lab_modules
-netns_add sw
-veth_pair tp0 tp0p sw
-veth_pair tp1 tp1p sw
-switch_ns sw tp0p tp1p
-ip -n sw addr add 192.0.2.2/24 dev br0
+partner_switch 2
 
 log "starting $TEAMD (activebackup, ethtool link watch, tp0 prio 10)"
 "$TEAMD" -d -t team0 -c '{"runner":{"name":"activebackup"},"link_watch":{"name":"ethtool"},
@@ -37,7 +34,7 @@ read -r sent got < <(ping_stats /tmp/ping.log)
 log "teamdctl team0 state view (after):"
 $C_TEAMDCTL team0 state view
 log "pings every 10 ms across the failover: $sent sent, $got received, $((sent - got)) lost"
-(( got > 0 )) || fail "no ping crossed the team"
+(( got > 0 && sent - got <= 25 )) || fail "traffic did not survive the failover ($sent sent, $got received)"
 ping -c3 -i 0.2 -W1 192.0.2.2 >/dev/null || fail "no pings over the backup port"
 "$TEAMD" -k -t team0
 wait_until 10 sh -c '! ip link show team0'

@@ -39,6 +39,16 @@ switch_ns() {
     ip -n "$ns" link set br0 up
 }
 
+# partner_switch N: the team's partner, a namespace "sw" with a bridge over the peers of ports tp0..tpN-1
+# (the ports stay here, down, ready to enslave); the switch answers at 192.0.2.2/24.
+partner_switch() {
+    local i peers=()
+    netns_add sw
+    for ((i = 0; i < $1; i++)); do veth_pair "tp$i" "tp${i}p" sw; peers+=("tp${i}p"); done
+    switch_ns sw "${peers[@]}"
+    ip -n sw addr add 192.0.2.2/24 dev br0
+}
+
 # wait_until SECONDS CMD...: polls CMD every 50 ms until it succeeds; fails the scenario on timeout.
 wait_until() {
     local t=$1; shift

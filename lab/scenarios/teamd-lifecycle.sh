@@ -4,11 +4,7 @@
 # teamd for the same device is refused; NetworkManager's command line works on a device made by ip.
 . "$(dirname "$0")/../lib.sh"
 lab_modules
-netns_add sw
-veth_pair tp0 tp0p sw
-veth_pair tp1 tp1p sw
-switch_ns sw tp0p tp1p
-ip -n sw addr add 192.0.2.2/24 dev br0
+partner_switch 2
 mac0=$(mac_of tp0) mac1=$(mac_of tp1)
 config='{"runner":{"name":"activebackup"},"ports":{"tp0":{"prio":10},"tp1":{}}}'
 TEAMD=$BIN/teamd

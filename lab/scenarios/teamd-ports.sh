@@ -4,9 +4,7 @@
 # behave as with the C teamd.
 . "$(dirname "$0")/../lib.sh"
 lab_modules
-netns_add sw
-for i in 0 1 2; do veth_pair tp$i tp${i}p sw; done
-switch_ns sw tp0p tp1p tp2p
+partner_switch 3
 
 for which in c ours; do
     start_teamd $which team0 '{"runner":{"name":"roundrobin"},"ports":{"tp0":{},"tp1":{"prio":3}}}'

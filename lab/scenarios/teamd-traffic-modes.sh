@@ -3,11 +3,7 @@
 # broadcast sends every frame on both, random uses both ports in no fixed order.
 . "$(dirname "$0")/../lib.sh"
 lab_modules
-netns_add sw
-veth_pair tp0 tp0p sw
-veth_pair tp1 tp1p sw
-switch_ns sw tp0p tp1p
-ip -n sw addr add 192.0.2.2/24 dev br0
+partner_switch 2
 N=40
 
 for runner in roundrobin broadcast random; do

@@ -4,10 +4,7 @@
 # `state view` (plain and -v, less the PID line) prints the same text.
 . "$(dirname "$0")/../lib.sh"
 lab_modules
-netns_add sw
-veth_pair tp0 tp0p sw
-veth_pair tp1 tp1p sw
-switch_ns sw tp0p tp1p
+partner_switch 2
 
 for runner in broadcast roundrobin random activebackup; do
     config='{"runner":{"name":"'$runner'"},"link_watch":{"name":"ethtool"},"ports":{"tp0":{"prio":10},"tp1":{}}}'

@@ -89,14 +89,10 @@ public struct ActiveBackupRunner: Runner {
         return makeActive(best, context: context)
     }
 
+    /// The switch, ordered so that traffic moves as early as possible: the new port is enabled and made
+    /// the kernel's `activeport` first; the old port is disabled and the MACs settled after.
     mutating func makeActive(_ port: TeamPort, context: RunnerContext) -> [TeamAction] {
         var actions: [TeamAction] = []
-        if let old = activePort.flatMap({ context.ports[index: $0] }) {
-            actions.append(.enable(old.index, false))
-            if addressPolicy == .onlyActive && old.address != old.originalAddress {
-                actions.append(.setPortAddress(port: old.index, old.originalAddress))
-            }
-        }
         switch addressPolicy {
         case .sameAll:
             break
@@ -109,6 +105,12 @@ public struct ActiveBackupRunner: Runner {
         }
         actions.append(.enable(port.index, true))
         actions.append(.setOption(TeamOptionID(name: "activeport"), .u32(port.index)))
+        if let old = activePort.flatMap({ context.ports[index: $0] }) {
+            actions.append(.enable(old.index, false))
+            if addressPolicy == .onlyActive && old.address != old.originalAddress {
+                actions.append(.setPortAddress(port: old.index, old.originalAddress))
+            }
+        }
         activePort = port.index
         return actions
     }

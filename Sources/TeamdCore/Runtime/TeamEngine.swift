@@ -133,9 +133,10 @@ public struct TeamEngine: Sendable {
         let up = linkWatchPolicy.combine(list.map(\.isUp))
         guard up != port.isLinkUp else { return absorb(actions) }
         ports.update(index: index) { $0.isLinkUp = up }
-        actions.append(userLinkUp(ports[index: index]!))
+        // The runner first: on failover its actions move the traffic; user_linkup can wait a moment.
         actions = absorb(actions)
-        return actions + absorb(runner.handle(.portLinkChanged(index), context: context))
+        actions += absorb(runner.handle(.portLinkChanged(index), context: context))
+        return actions + [userLinkUp(ports[index: index]!)]
     }
 
     /// Every verdict is written to the per-port kernel option `user_linkup`, as teamd does.
