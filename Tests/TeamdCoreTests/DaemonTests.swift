@@ -14,13 +14,20 @@ final class DaemonHarness {
         for name in ports { kernel.addLink(name: name) }
         var opts = DaemonOptions(deviceName: "team0")
         options(&opts)
-        let kernel = self.kernel
-        let access = KernelAccess(makeRoute: { kernel.makeTransport(.route) },
-                                  makeRouteEvents: { kernel.makeTransport(.route) },
-                                  makeGeneric: { kernel.makeTransport(.generic) },
-                                  makeGenericEvents: { kernel.makeTransport(.generic) })
-        daemon = try Daemon(config: try TeamdConfig(parsing: configText), options: opts, kernel: access,
-                            clock: { 0 })
+        daemon = try Daemon(config: try TeamdConfig(parsing: configText), options: opts,
+                            kernel: Self.access(kernel), clock: { 0 })
+    }
+
+    /// The four netlink transports of a daemon, all into `kernel`.
+    static func access(_ kernel: FakeKernel) -> KernelAccess {
+        KernelAccess(makeRoute: { kernel.makeTransport(.route) }, makeRouteEvents: { kernel.makeTransport(.route) },
+                     makeGeneric: { kernel.makeTransport(.generic) },
+                     makeGenericEvents: { kernel.makeTransport(.generic) })
+    }
+
+    /// Another daemon on the same kernel (a second teamd for the same device).
+    func another(_ configText: String, _ options: DaemonOptions) throws -> Daemon {
+        try Daemon(config: try TeamdConfig(parsing: configText), options: options, kernel: Self.access(kernel))
     }
 
     /// Delivers every pending kernel event to the daemon.
@@ -108,24 +115,24 @@ struct DaemonTests {
         let h = try DaemonHarness(activeBackup)
         try h.daemon.start()
         let first = h.team
-        let again = try Daemon(config: try TeamdConfig(parsing: activeBackup), options: DaemonOptions(deviceName: "team0"),
-                               kernel: KernelAccess(makeRoute: { h.kernel.makeTransport(.route) },
-                                                    makeRouteEvents: { h.kernel.makeTransport(.route) },
-                                                    makeGeneric: { h.kernel.makeTransport(.generic) },
-                                                    makeGenericEvents: { h.kernel.makeTransport(.generic) }))
+        let again = try h.another(activeBackup, DaemonOptions(deviceName: "team0"))
         #expect(throws: DaemonStartError.self) { try again.start() }
         #expect(h.team == first, "a refused start does not touch the running team")
+
+        var recreate = DaemonOptions(deviceName: "team0")
+        recreate.forceRecreate = true
+        let third = try h.another(activeBackup, recreate)
+        try third.start()
+        #expect(h.team != first, "-r made a new device")
+        #expect(third.engine.ports.count == 2)
+        let recreated = h.team
 
         var takeOver = DaemonOptions(deviceName: "team0")
         takeOver.takeOver = true
         takeOver.noPorts = true
-        let second = try Daemon(config: try TeamdConfig(parsing: activeBackup), options: takeOver,
-                                kernel: KernelAccess(makeRoute: { h.kernel.makeTransport(.route) },
-                                                     makeRouteEvents: { h.kernel.makeTransport(.route) },
-                                                     makeGeneric: { h.kernel.makeTransport(.generic) },
-                                                     makeGenericEvents: { h.kernel.makeTransport(.generic) }))
+        let second = try h.another(activeBackup, takeOver)
         try second.start()
-        #expect(h.team == first)
+        #expect(h.team == recreated)
         #expect(Set(second.engine.ports.ports.map(\.name)) == ["eth0", "eth1"], "the ports in the team are adopted")
     }
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Our teamd's life: SIGTERM releases the ports with their original MACs and deletes the device; -N keeps
 # both; -o takes over a device left by -N while pings run and loses none; -k and -e work; a second
-# teamd for the same device is refused; NetworkManager's command line works on a device made by ip.
+# teamd for the same device is refused; -r recreates an existing device; NetworkManager's command line works on a device made by ip.
 . "$(dirname "$0")/../lib.sh"
 lab_modules
 partner_switch 2
@@ -47,6 +47,19 @@ log "-o take-over during pings every 10 ms: $sent sent, $got received"
 (( got == sent )) || fail "take-over lost $((sent - got)) pings"
 stop_teamd ours team0
 ! ip link show team0 2>/dev/null || fail "teamd -k after take-over left team0"
+
+# A device that exists is refused without -o or -r; -r deletes and recreates it.
+ip link add team0 type team
+old_index=$(cat /sys/class/net/team0/ifindex)
+set +e; out=$($TEAMD -t team0 -c "$config" 2>&1); rc=$?; set -e
+[ "$rc" = 1 ] || fail "an existing team0 was not refused (exit $rc)"
+expect_eq "refused start keeps the device" "$old_index" "$(cat /sys/class/net/team0/ifindex)"
+start_teamd ours team0 "$config" -r
+[ "$(cat /sys/class/net/team0/ifindex)" != "$old_index" ] || fail "-r did not recreate team0"
+wait_until 10 is_active team0 tp0
+stop_teamd ours team0
+! ip link show team0 2>/dev/null || fail "teamd -k after -r left team0"
+log "an existing device is refused, and -r recreates it"
 
 # NetworkManager's way: it makes the device, starts teamd -o -n -U -N, and attaches ports itself.
 ip link add team0 type team
