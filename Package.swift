@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting"], swiftSettings: strict),
         .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamTesting", "TeamJSON"],
                     swiftSettings: strict),
-        .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON"], exclude: ["Fixtures"],
+        .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON", "CZeroMQ"], exclude: ["Fixtures"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
