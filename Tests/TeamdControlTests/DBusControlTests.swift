@@ -120,12 +120,11 @@ struct DBusControlTests {
     /// The methods of teamd's interface in the introspection data, each with its
     /// `(direction, name)` arguments in order.
     static func introspectedMethods() -> [String: [String]] {
-        let xml = TeamdDBus.introspectionXML
-        guard let start = xml.range(of: "<interface name=\"org.libteam.teamd\">") else { return [:] }
+        let lines = TeamdDBus.introspectionXML.split(separator: "\n").map { $0.trimmingPrefix(while: { $0 == " " }) }
+        guard let start = lines.firstIndex(of: "<interface name=\"org.libteam.teamd\">") else { return [:] }
         var methods: [String: [String]] = [:]
         var current: String?
-        for line in xml[start.upperBound...].split(separator: "\n") {
-            let text = line.trimmingPrefix(while: { $0 == " " })
+        for text in lines[(start + 1)...] {
             if text.hasPrefix("<method name=\""), let name = text.split(separator: "\"").dropFirst().first {
                 current = String(name)
                 methods[String(name), default: []] = []

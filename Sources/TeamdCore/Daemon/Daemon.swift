@@ -323,7 +323,7 @@ public final class Daemon {
     public func removePort(named name: String) throws(PortError) {
         guard let port = engine.ports[name: name] else {
             do {
-                if !Self.canBeInterfaceName(name) || (try route.link(named: name)) == nil { throw PortError.noSuchDevice }
+                guard Self.canBeInterfaceName(name), try route.link(named: name) != nil else { throw PortError.noSuchDevice }
             } catch let error as PortError { throw error } catch { throw .failed("\(error)") }
             throw .failed("\(name) is not a port of \(options.deviceName)")
         }
