@@ -122,6 +122,10 @@ struct ZeroMQTests {
         #expect(client.send(bytes("REQUEST\nPortAdd\neth9\n")))
         _ = Self.serve(server, handler: handler) { !$0.isEmpty }
         #expect(client.receive() == bytes("REPLY_ERROR\nNoSuchDev\nNo such device.\n"))
+
+        // Closing removes the socket file it made.
+        server.close()
+        #expect(access(directory.file("zmq.sock"), F_OK) != 0)
     }
 
     @Test("a client sending 1 MiB is dropped by libzmq; the server goes on serving others")

@@ -44,6 +44,9 @@ public final class ZeroMQControlServer {
     public let maximumRequestSize: Int
     private var context: UnsafeMutableRawPointer?
     private var socket: UnsafeMutableRawPointer?
+    /// The `ipc://` socket file we created, to remove it at close if it is still ours
+    /// (libzmq 4.3 leaves it behind).
+    private var boundFile: (path: String, device: UInt64, inode: UInt64)?
 
     /// How many requests one `process` call answers before it returns to the loop.
     public static let requestsPerProcess = 32
@@ -78,6 +81,13 @@ public final class ZeroMQControlServer {
         guard bound == 0 else {
             close()
             throw .system(operation: "zmq_bind \(address)", errno: code)
+        }
+        if isIPC {
+            let path = String(address.dropFirst("ipc://".count))
+            var status = stat()
+            if lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFSOCK {
+                boundFile = (path, UInt64(status.st_dev), UInt64(status.st_ino))
+            }
         }
     }
 
@@ -142,6 +152,15 @@ public final class ZeroMQControlServer {
         if let context {
             zmq_ctx_term(context)
             self.context = nil
+        }
+        if let boundFile {
+            self.boundFile = nil
+            var status = stat()
+            if lstat(boundFile.path, &status) == 0, UInt64(status.st_dev) == boundFile.device,
+                UInt64(status.st_ino) == boundFile.inode
+            {
+                unlink(boundFile.path)
+            }
         }
     }
 }
