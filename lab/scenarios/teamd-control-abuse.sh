@@ -70,6 +70,19 @@ kill -0 "$pid" || fail "teamd died with the bus"
 expect_eq "after the bus went, usock" activebackup "$("$BIN/teamdctl" -U team0 state item get setup.runner_name)"
 expect_eq "after the bus went, zmq" activebackup "$("$BIN/teamdctl" -Z "$ZMQ" team0 state item get setup.runner_name)"
 log "bus daemon stopped: teamd still serves the UNIX socket and ZeroMQ"
+
+# A transport that cannot be set up stops teamd at start with a message saying why, and nothing is left.
+refused() {
+    local what=$1 needle=$2; shift 2
+    local rc=0
+    "$BIN/teamd" -t team1 -c '{"runner":{"name":"roundrobin"}}' "$@" 2>/tmp/refused.err || rc=$?
+    expect_eq "$what: exit status" 1 "$rc"
+    grep -q "$needle" /tmp/refused.err || fail "$what: no clear message: $(cat /tmp/refused.err)"
+    ! ip link show team1 >/dev/null 2>&1 || fail "$what: team1 left behind"
+    log "$what: refused: $(grep -m1 "$needle" /tmp/refused.err)"
+}
+refused "teamd -D without a bus" "Could not acquire the system bus" -D
+refused "teamd -Z with a bad address" "zmq_bind" -Z nonsense://x
 stop_teamd ours team0
 [ ! -e "${ZMQ#ipc://}" ] || fail "the ZeroMQ socket file is left behind"
 log "PASS: $checks abuses answered, teamd kept serving"

@@ -8,6 +8,8 @@
 #    difference (D-Bus error names: ours org.libteam.teamd.Code, C's org.libteam.teamdCode).
 # Debian's libteam-utils is built without ZeroMQ (`teamd -Z` and `teamdctl -Z` say "ZeroMQ support is not
 # compiled-in"): those cells are checked to say so and are otherwise skipped, with a log line.
+# Some 170 teamdctl runs at about 1.5 s each under TCG:
+# lab-timeout: 720
 . "$(dirname "$0")/../lib.sh"
 [ -x "$BIN/teamdctl" ] || fail "no teamdctl in $BIN (build it first)"
 lab_modules
