@@ -3,6 +3,7 @@
 # half-closed connection, garbage, a silent client, on the UNIX socket; a 1 MiB message and an unknown
 # method on ZeroMQ; a 1 MiB argument, an unknown method and wrong arguments on D-Bus. Each gets an error
 # reply or a clean close, and the daemon keeps serving everyone else (checked after each).
+# lab-timeout: 480
 . "$(dirname "$0")/../lib.sh"
 [ -x "$BIN/teamd" ] || fail "no teamd in $BIN (build it first)"
 lab_modules

@@ -4,6 +4,8 @@
 # name org.libteam.teamd.team0 owned by the process it started, talks to it over D-Bus and enslaves the
 # ports itself. The team must activate with the runner and an active port, carry pings, fail over when
 # the active port's peer goes down, and `nmcli connection down` must stop teamd cleanly.
+# NetworkManager takes its time to start and to activate under TCG:
+# lab-timeout: 480
 . "$(dirname "$0")/../lib.sh"
 [ -x "$BIN/teamd" ] || fail "no teamd in $BIN (build it first)"
 lab_modules
