@@ -1,20 +1,26 @@
 # swift-team: the two commands of the README are `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: setup build release test unit lab demo clean-lab
+.PHONY: deps setup build release test unit lab demo clean-lab
+
+# The Debian packages the build needs (libsystemd-dev for D-Bus, libzmq3-dev for ZeroMQ) and the lab's,
+# installed before anything is compiled, whatever the order or -j of the targets given.
+deps:
+	lab/setup --packages
 
 # Installs what the lab needs (Debian packages, the guest kernel, the initramfs), idempotently.
-setup:
+setup: deps
 	lab/setup >/dev/null
 
-build:
+build: deps
 	$(SWIFT) build
 
-# Static binaries that run anywhere with only glibc.
-release:
+# Static Swift runtime: the binaries need only glibc, libsystemd and libzmq (Debian's libsystemd0 and
+# libzmq5) on the target.
+release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
-unit:
+unit: deps
 	$(SWIFT) test
 
 lab: setup build

@@ -98,3 +98,24 @@ active_port() { $C_TEAMDCTL "$1" state item get runner.active_port; }
 is_active() { [ "$(active_port "$1")" = "$2" ]; }
 # has_mac IFACE MAC (for wait_until)
 has_mac() { [ "$(mac_of "$1")" = "$2" ]; }
+
+# start_system_bus: a D-Bus system bus for teamd -D (the guest's /run is a fresh tmpfs, nothing runs it),
+# with our policy file (dist/dbus/org.libteam.teamd.conf) in place and Debian libteam's removed, so that
+# ours is the one tested.
+start_system_bus() {
+    mkdir -p /run/dbus
+    dbus-uuidgen --ensure
+    rm -f /etc/dbus-1/system.d/teamd.conf
+    cp "$LAB_REPO/dist/dbus/org.libteam.teamd.conf" /etc/dbus-1/system.d/org.libteam.teamd.conf
+    dbus-daemon --system --fork
+    wait_until 10 test -S /run/dbus/system_bus_socket
+}
+
+# bus_name_owner NAME: the pid owning NAME on the system bus (fails when nobody does).
+bus_name_owner() {
+    dbus-send --system --print-reply=literal --dest=org.freedesktop.DBus / \
+        org.freedesktop.DBus.GetConnectionUnixProcessID "string:$1" | awk '{print $2}'
+}
+
+# has_bus_name NAME (for wait_until)
+has_bus_name() { busctl --system status "$1" >/dev/null 2>&1 || bus_name_owner "$1" >/dev/null 2>&1; }

@@ -353,8 +353,9 @@ struct SocketTests {
         #expect(throws: TeamdControlError.connectFailed(path: path, errno: ENOENT)) {
             try UnixControlTransport(path: path)
         }
-        #expect(throws: TeamdControlError.transportUnavailable("dbus")) {
-            try TeamdControlClient.connect(teamDevice: "team0", transport: .dbus)
+        // D-Bus: no bus daemon at the address.
+        #expect(throws: TeamdControlError.busConnectFailed(errno: ENOENT)) {
+            try DBusControlTransport(teamDevice: "team0", busAddress: "unix:path=" + directory.file("bus"))
         }
     }
 

@@ -49,11 +49,12 @@ struct RecordedOutput: TeamdctlOutput {
 
 /// A transport that answers from a closure and records the requests.
 final class FakeTransport: TeamdControlTransport {
-    let name = "usock"
+    let name: String
     var requests: [ControlRequest] = []
     let answer: (ControlRequest) -> Result<String, TeamdControlError>
 
-    init(answer: @escaping (ControlRequest) -> Result<String, TeamdControlError>) {
+    init(name: String = "usock", answer: @escaping (ControlRequest) -> Result<String, TeamdControlError>) {
+        self.name = name
         self.answer = answer
     }
 
@@ -90,6 +91,24 @@ func runTeamdctl(_ arguments: [String], transport: FakeTransport?, devices: Set<
             return transport
         },
         posixlyCorrect: posixlyCorrect)
+    var output = RecordedOutput()
+    let status = Teamdctl.run(arguments: ["teamdctl"] + arguments, system: system, output: &output)
+    return (status, output.out, output.err, kinds)
+}
+
+/// Runs teamdctl with every transport compiled in; `connect` decides what each kind gives.
+func runTeamdctl(_ arguments: [String], devices: Set<String> = ["lo", "team0"],
+                 connect: @escaping (TeamdControlTransportKind) throws(TeamdControlError) -> FakeTransport)
+    -> (status: Int32, out: String, err: String, kinds: [TeamdControlTransportKind])
+{
+    var kinds: [TeamdControlTransportKind] = []
+    let system = TeamdctlSystem(
+        interfaceIndex: { devices.contains($0) ? .index(1) : .notFound },
+        connect: { (_, kind) throws(TeamdControlError) -> any TeamdControlTransport in
+            kinds.append(kind)
+            return try connect(kind)
+        },
+        dbusAvailable: true, zeroMQAvailable: true)
     var output = RecordedOutput()
     let status = Teamdctl.run(arguments: ["teamdctl"] + arguments, system: system, output: &output)
     return (status, output.out, output.err, kinds)

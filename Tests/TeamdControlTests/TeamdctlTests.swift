@@ -113,15 +113,106 @@ struct TeamdctlTests {
         #expect(run.kinds.isEmpty)
     }
 
-    @Test("-D and -Z are refused until those transports exist")
+    @Test("-D and -Z without those transports: the C tool's messages")
     func unsupportedTransports() {
         let dbus = runTeamdctl(["-D", "lo", "state"], transport: FakeTransport(device: "lo", state: "{}"))
         #expect(dbus.status == 1)
-        #expect(dbus.err == "D-Bus support is not compiled-in (not supported yet)\n")
+        #expect(dbus.err == "D-Bus support is not compiled-in\n")
         let zmq = runTeamdctl(["-Z", "tcp://127.0.0.1:5000", "lo", "state"], transport: FakeTransport(device: "lo", state: "{}"))
         #expect(zmq.status == 1)
-        #expect(zmq.err == "ZeroMQ support is not compiled-in (not supported yet)\n")
+        #expect(zmq.err == "ZeroMQ support is not compiled-in\n")
         #expect(dbus.kinds.isEmpty && zmq.kinds.isEmpty)
+    }
+
+    @Test("without a transport forced, the UNIX socket, D-Bus and ZeroMQ are tried in libteamdctl's order")
+    func automaticOrder() {
+        let transport = FakeTransport(name: "dbus") { request in
+            request == .configDump ? .success("{\"device\": \"lo\"}") : .success("{}")
+        }
+        let run = runTeamdctl(["lo", "config", "dump"]) { kind throws(TeamdControlError) in
+            guard kind == .dbus else { throw .connectFailed(path: "/var/run/teamd/lo.sock", errno: ENOENT) }
+            return transport
+        }
+        #expect(run.status == 0)
+        #expect(run.kinds == [.unixSocket, .dbus])
+        #expect(run.out == "{\n    \"device\": \"lo\"\n}\n")
+        let none = runTeamdctl(["lo", "state"]) { kind throws(TeamdControlError) in
+            throw .connectFailed(path: "/var/run/teamd/lo.sock", errno: ENOENT)
+        }
+        #expect(none.kinds == [.unixSocket, .dbus, .zeroMQ(address: "")])
+        #expect(none.err.hasPrefix("libteamdctl: teamdctl_connect: Failed to connect using all CLIs.\n"))
+    }
+
+    @Test("-D: a teamd error reply is printed with its D-Bus name, as libteamdctl's cli_dbus does")
+    func dbusErrors() {
+        let transport = FakeTransport(name: "dbus") { request in
+            switch request {
+            case .configDump: return .success("{\"device\": \"lo\"}")
+            case .portAdd: return .failure(.busError(name: "org.libteam.teamdNoSuchDev", message: "No such device."))
+            default: return .success("{}")
+            }
+        }
+        let run = runTeamdctl(["-D", "lo", "port", "add", "eth9"]) { _ throws(TeamdControlError) in transport }
+        #expect(run.kinds == [.dbus])
+        #expect(run.status == 1)
+        #expect(run.err == """
+            libteamdctl: cli_dbus_check_error_msg: dbus: Error message received: "org.libteam.teamdNoSuchDev"
+            libteamdctl: cli_dbus_check_error_msg: dbus: Error message content: "No such device."
+            command call failed (Invalid argument)
+
+            """)
+    }
+
+    @Test("-D with no teamd on the bus: the bus's error, then the failed connect")
+    func dbusNoTeamd() {
+        let run = runTeamdctl(["-D", "lo", "state"]) { _ throws(TeamdControlError) in
+            throw .busError(name: "org.freedesktop.DBus.Error.ServiceUnknown",
+                            message: "The name org.libteam.teamd.lo was not provided by any .service files")
+        }
+        #expect(run.status == 1)
+        #expect(run.err == """
+            libteamdctl: cli_dbus_check_error_msg: dbus: Error message received: "org.freedesktop.DBus.Error.ServiceUnknown"
+            libteamdctl: cli_dbus_check_error_msg: dbus: Error message content: "The name org.libteam.teamd.lo was not provided by any .service files"
+            libteamdctl: teamdctl_connect: Failed to connect using CLI "dbus".
+            teamdctl_connect failed (Invalid argument)
+
+            """)
+        let noBus = runTeamdctl(["-D", "lo", "state"]) { _ throws(TeamdControlError) in
+            throw .busConnectFailed(errno: ENOENT)
+        }
+        #expect(noBus.err.hasPrefix(
+            "libteamdctl: cli_dbus_init: dbus: Could not acquire the system bus: org.freedesktop.DBus.Error.FileNotFound - "
+                + "Failed to connect to socket /run/dbus/system_bus_socket: No such file or directory\n"))
+    }
+
+    @Test("-Z: the address reaches the transport; errors are printed as libteamdctl's cli_zmq does")
+    func zeroMQ() {
+        let transport = FakeTransport(name: "zmq") { request in
+            switch request {
+            case .configDump: return .success("{\"device\": \"lo\"}")
+            case .stateItemValueGet: return .failure(.errorReply(.pathDoesNotExist))
+            default: return .success("{}")
+            }
+        }
+        let run = runTeamdctl(["-Z", "tcp://127.0.0.1:5555", "lo", "state", "item", "get", "x"]) {
+            _ throws(TeamdControlError) in transport
+        }
+        #expect(run.kinds == [.zeroMQ(address: "tcp://127.0.0.1:5555")])
+        #expect(run.err == """
+            libteamdctl: cli_zmq_process_msg: zmq: Error message received: "PathDoesNotExist"
+            libteamdctl: cli_zmq_process_msg: zmq: Error message content: "Item path does not exist."
+            command call failed (Invalid argument)
+
+            """)
+        let bad = runTeamdctl(["-Z", "bogus", "lo", "state"]) { _ throws(TeamdControlError) in
+            throw .zeroMQFailed(operation: "zmq_connect bogus", errno: EINVAL)
+        }
+        #expect(bad.err == """
+            libteamdctl: cli_zmq_init: zmq: Failed to connect socket (bogus).
+            libteamdctl: teamdctl_connect: Failed to connect using CLI "zmq".
+            teamdctl_connect failed (Invalid argument)
+
+            """)
     }
 
     @Test("-U forces the UNIX socket, and no transport is tried twice")

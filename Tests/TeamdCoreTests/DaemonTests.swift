@@ -191,6 +191,18 @@ struct DaemonTests {
         #expect(tree["ports"]?["eth1"]?["link_watches"]?["list"]?["link_watch_0"]?["name"] == .string("ethtool"))
     }
 
+    @Test("a port name no interface can have (D-Bus carries megabytes) is NoSuchDev, and the daemon goes on",
+          arguments: [String(repeating: "a", count: 70_000), "abcdefghijklmnop", "", "eth/0", "eth\u{0}"])
+    func impossiblePortNames(name: String) throws {
+        let h = try DaemonHarness(activeBackup)
+        try h.daemon.start()
+        let noSuchDevice = ControlResult.failure(code: "NoSuchDev", message: "No such device.")
+        #expect(h.daemon.call(method: "PortAdd", arguments: [name]) == noSuchDevice)
+        #expect(h.daemon.call(method: "PortRemove", arguments: [name]) == noSuchDevice)
+        #expect(h.daemon.call(method: "PortConfigUpdate", arguments: [name, "{}"]) == noSuchDevice)
+        #expect(h.item("runner.active_port") == .success("eth0"))
+    }
+
     @Test("PortConfigUpdate applies prio at once and can move the active port")
     func portConfigUpdate() throws {
         let h = try DaemonHarness(activeBackup)

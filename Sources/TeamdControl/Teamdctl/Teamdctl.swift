@@ -29,7 +29,8 @@ public struct TeamdctlSystem {
     public var interfaceIndex: (String) -> InterfaceLookup
     /// Opens a transport to the teamd of a device.
     public var connect: (String, TeamdControlTransportKind) throws(TeamdControlError) -> any TeamdControlTransport
-    /// Transports built in besides the UNIX socket; `-D`/`-Z` are refused without them.
+    /// Transports built in besides the UNIX socket; `-D`/`-Z` are refused without them,
+    /// as a C teamdctl built without them does.
     public var dbusAvailable: Bool
     public var zeroMQAvailable: Bool
     /// GNU getopt stops at the first operand when POSIXLY_CORRECT is set.
@@ -47,7 +48,7 @@ public struct TeamdctlSystem {
         self.posixlyCorrect = posixlyCorrect
     }
 
-    /// The real system: the kernel's interface table, the UNIX socket, and the
+    /// The real system: the kernel's interface table, the three transports, and the
     /// POSIXLY_CORRECT environment variable.
     public static var live: TeamdctlSystem {
         TeamdctlSystem(
@@ -55,9 +56,11 @@ public struct TeamdctlSystem {
             connect: { (device, kind) throws(TeamdControlError) -> any TeamdControlTransport in
                 switch kind {
                 case .unixSocket: return try UnixControlTransport(teamDevice: device)
-                case .dbus, .zeroMQ: throw .transportUnavailable(kind.name)
+                case .dbus: return try DBusControlTransport(teamDevice: device)
+                case .zeroMQ(let address): return try ZeroMQControlTransport(address: address)
                 }
             },
+            dbusAvailable: true, zeroMQAvailable: true,
             posixlyCorrect: getenv("POSIXLY_CORRECT") != nil)
     }
 }
@@ -124,13 +127,13 @@ public enum Teamdctl {
                 oneLine = true
             case .option("D", _):
                 guard system.dbusAvailable else {
-                    output.standardError("D-Bus support is not compiled-in (not supported yet)\n")
+                    output.standardError("D-Bus support is not compiled-in\n")
                     return exitFailure
                 }
                 forced.append(.dbus)
             case .option("Z", let address):
                 guard system.zeroMQAvailable else {
-                    output.standardError("ZeroMQ support is not compiled-in (not supported yet)\n")
+                    output.standardError("ZeroMQ support is not compiled-in\n")
                     return exitFailure
                 }
                 forced.append(.zeroMQ(address: address ?? ""))
@@ -227,14 +230,16 @@ private struct Session {
                 transport = try system.connect(device, forced)
             } catch {
                 if forced == .unixSocket { socketError = error }
-                output.standardError(Self.initMessages(error, transport: forced.name))
+                output.standardError(Self.initMessages(error, transport: forced))
                 output.standardError("libteamdctl: teamdctl_connect: Failed to connect using CLI \"\(forced.name)\".\n")
                 return error.errno
             }
         } else {
             // Each transport in turn, quietly; libteamdctl silences their messages here.
+            // ZeroMQ has no address in this mode, so it fails, as in libteamdctl.
             var candidates: [TeamdControlTransportKind] = [.unixSocket]
             if system.dbusAvailable { candidates.append(.dbus) }
+            if system.zeroMQAvailable { candidates.append(.zeroMQ(address: "")) }
             for kind in candidates {
                 do throws(TeamdControlError) {
                     transport = try system.connect(device, kind)
@@ -278,23 +283,99 @@ private struct Session {
         return try transport.call(request)
     }
 
-    /// What libteamdctl logs when a transport fails to connect.
-    private static func initMessages(_ error: TeamdControlError, transport: String) -> String {
-        switch error {
-        case .socketFailed:
+    /// What libteamdctl logs when a transport fails to connect (its D-Bus transport
+    /// connects with a first ConfigDump call, whose failure is logged as a call's).
+    private static func initMessages(_ error: TeamdControlError, transport: TeamdControlTransportKind) -> String {
+        switch (error, transport) {
+        case (.socketFailed, _):
             return "libteamdctl: cli_usock_init: usock: Failed to create socket.\n"
-        case .connectFailed(let path, _):
+        case (.connectFailed(let path, _), _):
             return "libteamdctl: cli_usock_init: usock: Failed to connect socket (\(path)).\n"
-        case .transportUnavailable(let name):
-            return "libteamdctl: teamdctl_connect: the \(name) transport is not supported yet.\n"
+        case (.busConnectFailed(let code), _):
+            let (name, message) = libdbusConnectError(code)
+            return "libteamdctl: cli_dbus_init: dbus: Could not acquire the system bus: \(name) - \(message)\n"
+        case (.invalidArgument(let text), .dbus):
+            return "libteamdctl: cli_dbus_init: dbus: Could not validate bus name: \(text)\n"
+        case (.zeroMQFailed, .zeroMQ(let address)):
+            return "libteamdctl: cli_zmq_init: zmq: Failed to connect socket (\(address)).\n"
+        case (.transportUnavailable(let name), _):
+            return "libteamdctl: teamdctl_connect: the \(name) transport is not compiled in.\n"
+        case (_, .dbus):
+            return methodCallMessages(error, transport: "dbus")
         default:
             return ""
         }
     }
 
-    /// What libteamdctl logs when a method call fails (cli_usock_process_msg); timeouts
-    /// and broken connections are only debug messages there, so nothing.
+    /// libdbus's error for a failed connection to the system bus socket, which the C
+    /// teamdctl prints (`_dbus_error_from_errno`, "Failed to connect to socket ...").
+    private static func libdbusConnectError(_ code: Int32) -> (name: String, message: String) {
+        let name: String
+        switch code {
+        case ENOENT: name = "org.freedesktop.DBus.Error.FileNotFound"
+        case ECONNREFUSED: name = "org.freedesktop.DBus.Error.NoServer"
+        case EACCES, EPERM: name = "org.freedesktop.DBus.Error.AccessDenied"
+        default: name = "org.freedesktop.DBus.Error.Failed"
+        }
+        let socket = "/run/dbus/system_bus_socket"
+        return (name, "Failed to connect to socket \(socket): \(errnoDescription(code))")
+    }
+
+    /// What libteamdctl logs when a method call fails on `transport` ("usock", "dbus",
+    /// "zmq"); timeouts and broken connections are only debug messages there, so nothing.
+    private static func methodCallMessages(_ error: TeamdControlError, transport: String) -> String {
+        switch transport {
+        case "dbus": return dbusCallMessages(error)
+        case "zmq": return zeroMQCallMessages(error)
+        default: return socketCallMessages(error)
+        }
+    }
+
     private func methodCallMessages(_ error: TeamdControlError) -> String {
+        Self.methodCallMessages(error, transport: transport?.name ?? "usock")
+    }
+
+    /// libteamdctl/cli_dbus.c: `cli_dbus_check_error_msg`, `cli_dbus_get_reply_str`.
+    private static func dbusCallMessages(_ error: TeamdControlError) -> String {
+        switch error {
+        case .busError(let name, let message):
+            var text = "libteamdctl: cli_dbus_check_error_msg: dbus: Error message received: \"\(name)\"\n"
+            if let message {
+                text += "libteamdctl: cli_dbus_check_error_msg: dbus: Error message content: \"\(message)\"\n"
+            }
+            return text
+        case .unexpectedReply:
+            return "libteamdctl: cli_dbus_get_reply_str: Failed, no data received.\n"
+        default:
+            return ""
+        }
+    }
+
+    /// libteamdctl/cli_zmq.c `cli_zmq_process_msg` (whose format strings end in "\n",
+    /// to which the logger adds another).
+    private static func zeroMQCallMessages(_ error: TeamdControlError) -> String {
+        let prefix = "libteamdctl: cli_zmq_process_msg: "
+        switch error {
+        case .errorReply(let reply):
+            return prefix + "zmq: Error message received: \"\(reply.code)\"\n"
+                + prefix + "zmq: Error message content: \"\(reply.message)\"\n"
+        case .malformedReply(.empty), .malformedReply(.missingErrorCode):
+            return prefix + "zmq: Incomplete message.\n\n"
+        case .malformedReply(.missingErrorMessage(let code)):
+            return prefix + "zmq: Error message received: \"\(code)\"\n" + prefix + "zmq: Incomplete message.\n\n"
+        case .malformedReply(.unsupportedType):
+            return prefix + "zmq: Unsupported message type.\n\n"
+        case .malformedReply(.invalidUTF8):
+            return prefix + "zmq: Reply is not valid UTF-8.\n"
+        case .invalidArgument(let text):
+            return "teamdctl: \(text).\n"
+        default:
+            return ""
+        }
+    }
+
+    /// libteamdctl/cli_usock.c `cli_usock_process_msg`.
+    private static func socketCallMessages(_ error: TeamdControlError) -> String {
         let prefix = "libteamdctl: cli_usock_process_msg: "
         switch error {
         case .errorReply(let reply):

@@ -23,18 +23,34 @@ public enum TeamdControlError: Error, Hashable, Sendable, CustomStringConvertibl
     case sendFailed(errno: Int32)
     /// Receiving the reply failed.
     case receiveFailed(errno: Int32)
-    /// The transport is not built into this swift-team yet ("dbus", "zmq").
+    /// The transport is not compiled into this teamdctl ("dbus", "zmq").
     case transportUnavailable(String)
     /// With automatic transport selection, every transport failed; the errors in order.
     case noTransport([TeamdControlError])
     /// An argument the client refuses before sending (as libteamdctl does).
     case invalidArgument(String)
+    /// D-Bus: no connection to the system bus (no bus daemon, or no permission).
+    case busConnectFailed(errno: Int32)
+    /// D-Bus: an error reply, as it came: teamd's (`org.libteam.teamd.NoSuchDev`, or the
+    /// C teamd's `org.libteam.teamdNoSuchDev`) or the bus's own
+    /// (`org.freedesktop.DBus.Error.ServiceUnknown` when no teamd owns the name).
+    /// `controlError` gives teamd's errors as a `ControlError`.
+    case busError(name: String, message: String?)
+    /// D-Bus: a call failed without an error reply (the connection broke).
+    case busCallFailed(errno: Int32)
+    /// ZeroMQ: a libzmq call failed (`zmq_connect` of a bad address, `zmq_send`, ...).
+    case zeroMQFailed(operation: String, errno: Int32)
+    /// D-Bus: a reply without the string the method returns.
+    case unexpectedReply(String)
 
     /// The errno libteamdctl returns for the same failure (its functions return
     /// `-errno`), which teamdctl prints with strerror.
     public var errno: Int32 {
         switch self {
-        case .errorReply, .malformedReply, .invalidArgument, .noTransport, .transportUnavailable: return EINVAL
+        case .errorReply, .malformedReply, .invalidArgument, .noTransport, .transportUnavailable, .busConnectFailed,
+            .busError, .unexpectedReply:
+            return EINVAL
+        case .busCallFailed(let code), .zeroMQFailed(_, let code): return code
         case .timedOut: return ETIMEDOUT
         case .connectionClosed: return EPIPE
         case .socketFailed(let code), .connectFailed(_, let code), .sendFailed(let code), .receiveFailed(let code):
@@ -52,15 +68,31 @@ public enum TeamdControlError: Error, Hashable, Sendable, CustomStringConvertibl
         case .connectFailed(let path, let code): return "connect to \(path): \(errnoDescription(code))"
         case .sendFailed(let code): return "send: \(errnoDescription(code))"
         case .receiveFailed(let code): return "receive: \(errnoDescription(code))"
-        case .transportUnavailable(let name): return "the \(name) transport is not supported yet"
+        case .transportUnavailable(let name): return "the \(name) transport is not compiled in"
         case .noTransport(let errors): return "no transport connected (\(errors.map(\.description).joined(separator: "; ")))"
         case .invalidArgument(let text): return text
+        case .busConnectFailed(let code): return "could not connect to the system bus: \(errnoDescription(code))"
+        case .busError(let name, let message): return "D-Bus error \(name)" + (message.map { ": \($0)" } ?? "")
+        case .busCallFailed(let code): return "D-Bus call failed: \(errnoDescription(code))"
+        case .zeroMQFailed(let operation, let code): return "\(operation): \(errnoDescription(code))"
+        case .unexpectedReply(let text): return "unexpected reply: \(text)"
+        }
+    }
+
+    /// teamd's error reply, whatever the transport: the code and message of an error
+    /// reply on the UNIX socket or ZeroMQ, or of a teamd error on D-Bus.
+    public var controlError: ControlError? {
+        switch self {
+        case .errorReply(let error): return error
+        case .busError(let name, let message):
+            guard let code = TeamdDBus.controlErrorCode(errorName: name) else { return nil }
+            return ControlError(code: code, message: message ?? "")
+        default: return nil
         }
     }
 }
 
-/// One way of reaching teamd's control methods. The UNIX socket is the one built now;
-/// D-Bus and ZeroMQ plug in here later.
+/// One way of reaching teamd's control methods: the UNIX socket, D-Bus or ZeroMQ.
 public protocol TeamdControlTransport: AnyObject {
     /// libteamdctl's name of the transport ("usock", "dbus", "zmq"); it appears in
     /// teamdctl's messages.
@@ -74,9 +106,9 @@ public protocol TeamdControlTransport: AnyObject {
 public enum TeamdControlTransportKind: Hashable, Sendable {
     /// The UNIX socket `/var/run/teamd/DEV.sock` (libteamdctl "usock").
     case unixSocket
-    /// D-Bus name `org.libteam.teamd.DEV` (not built yet).
+    /// D-Bus name `org.libteam.teamd.DEV` on the system bus.
     case dbus
-    /// A ZeroMQ address (not built yet).
+    /// A ZeroMQ address such as `tcp://127.0.0.1:5555` or `ipc:///run/teamd/team0.zmq`.
     case zeroMQ(address: String)
 
     /// libteamdctl's CLI name.
@@ -205,14 +237,15 @@ public final class TeamdControlClient {
 
     /// Connects to the teamd controlling `teamDevice`. With `transport` nil, tries the
     /// transports in libteamdctl's order (UNIX socket, then D-Bus, then ZeroMQ) and takes
-    /// the first that connects; only the UNIX socket is built so far.
+    /// the first that connects.
     public static func connect(teamDevice: String, transport: TeamdControlTransportKind? = nil,
                                timeout: Duration = UnixControlTransport.defaultTimeout)
         throws(TeamdControlError) -> TeamdControlClient
     {
         guard let transport else {
             var errors: [TeamdControlError] = []
-            for kind in [TeamdControlTransportKind.unixSocket, .dbus] {
+            // libteamdctl tries ZeroMQ last too, without an address, and that always fails.
+            for kind in [TeamdControlTransportKind.unixSocket, .dbus, .zeroMQ(address: "")] {
                 do throws(TeamdControlError) {
                     return try connect(teamDevice: teamDevice, transport: kind, timeout: timeout)
                 } catch {
@@ -224,8 +257,10 @@ public final class TeamdControlClient {
         switch transport {
         case .unixSocket:
             return TeamdControlClient(transport: try UnixControlTransport(teamDevice: teamDevice, timeout: timeout))
-        case .dbus, .zeroMQ:
-            throw .transportUnavailable(transport.name)
+        case .dbus:
+            return TeamdControlClient(transport: try DBusControlTransport(teamDevice: teamDevice, timeout: timeout))
+        case .zeroMQ(let address):
+            return TeamdControlClient(transport: try ZeroMQControlTransport(address: address, timeout: timeout))
         }
     }
 

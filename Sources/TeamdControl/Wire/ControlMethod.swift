@@ -40,6 +40,19 @@ public enum ControlMethod: String, CaseIterable, Sendable, Hashable {
     /// How many string arguments the method takes.
     public var argumentCount: Int { argumentNames.count }
 
+    /// The name of the string a successful reply carries, for D-Bus introspection; `nil`
+    /// for the methods that return nothing. (The C teamd's introspection data declares no
+    /// out arguments at all; these names are ours.)
+    public var resultName: String? {
+        switch self {
+        case .portConfigDump: return "port_config"
+        case .configDump, .configDumpActual: return "config"
+        case .stateDump: return "state"
+        case .stateItemValueGet: return "value"
+        case .portConfigUpdate, .portAdd, .portRemove, .stateItemValueSet: return nil
+        }
+    }
+
     /// Whether a successful reply carries a string (D-Bus: one `s` out argument).
     /// The other methods succeed with an empty payload.
     public var returnsValue: Bool {

@@ -70,12 +70,27 @@ public enum ControlRequest: Hashable, Sendable {
     /// line, which teamd skips: the C client does the same, and teamd answers
     /// InvalidArgs to both.
     public func encoded() -> [UInt8] {
+        encoded(framing: .unixSocket)
+    }
+
+    /// The request as one ZeroMQ message (libteamdctl/cli_zmq.c): the same lines as on the
+    /// UNIX socket, but the arguments go as they are, without escaping, because the C
+    /// teamd's ZeroMQ server does not unescape them. An argument with a newline cannot
+    /// travel that way and is refused.
+    public func encodedForZeroMQ() throws(ControlRequestError) -> [UInt8] {
+        for (index, argument) in arguments.enumerated() where argument.utf8.contains(ControlLineReader.newline) {
+            throw .newlineInArgument(method, argument: index)
+        }
+        return encoded(framing: .zeroMQ)
+    }
+
+    private func encoded(framing: ControlFraming) -> [UInt8] {
         var out = Self.prefix
         out.append(ControlLineReader.newline)
         out += Array(method.rawValue.utf8)
         out.append(ControlLineReader.newline)
         for argument in arguments {
-            out += ControlEscaping.escape(argument)
+            out += framing == .unixSocket ? ControlEscaping.escape(argument) : Array(argument.utf8)
             out.append(ControlLineReader.newline)
         }
         return out
@@ -84,6 +99,17 @@ public enum ControlRequest: Hashable, Sendable {
     /// Decodes one UNIX socket message. Never traps: anything malformed is a
     /// `ControlRequestError`, whose `reply` is the answer to send back.
     public init(decoding message: some Collection<UInt8>) throws(ControlRequestError) {
+        try self.init(decoding: message, framing: .unixSocket)
+    }
+
+    /// Decodes one ZeroMQ message: the UNIX socket's lines with the arguments taken as
+    /// they are (teamd/teamd_zmq.c does not unescape them), so that a backslash in a C
+    /// client's argument arrives unchanged.
+    public init(decodingZeroMQ message: some Collection<UInt8>) throws(ControlRequestError) {
+        try self.init(decoding: message, framing: .zeroMQ)
+    }
+
+    private init(decoding message: some Collection<UInt8>, framing: ControlFraming) throws(ControlRequestError) {
         guard message.count <= Self.maximumEncodedSize else {
             throw .tooLarge(size: message.count, limit: Self.maximumEncodedSize)
         }
@@ -105,7 +131,9 @@ public enum ControlRequest: Hashable, Sendable {
         }
         var arguments: [String] = []
         for index in 0..<received {
-            guard let line = reader.nextLine(), let raw = ControlEscaping.unescape(line) else {
+            guard let line = reader.nextLine(),
+                let raw = framing == .unixSocket ? ControlEscaping.unescape(line) : Array(line)
+            else {
                 throw .invalidEscape(method, argument: index)
             }
             guard let argument = String(validatingUTF8Bytes: raw) else {
@@ -138,6 +166,9 @@ public enum ControlRequestError: Error, Hashable, Sendable, CustomStringConverti
     case invalidEscape(ControlMethod, argument: Int)
     /// An argument (0-based index) that is not UTF-8 once unescaped.
     case invalidUTF8(ControlMethod, argument: Int)
+    /// An argument (0-based index) with a newline, which ZeroMQ framing cannot carry
+    /// (a client-side error: nothing is sent).
+    case newlineInArgument(ControlMethod, argument: Int)
 
     public var description: String {
         switch self {
@@ -153,6 +184,8 @@ public enum ControlRequestError: Error, Hashable, Sendable, CustomStringConverti
             return "\(method.rawValue) argument \(index + 1) has an invalid escape"
         case .invalidUTF8(let method, let index):
             return "\(method.rawValue) argument \(index + 1) is not valid UTF-8"
+        case .newlineInArgument(let method, let index):
+            return "\(method.rawValue) argument \(index + 1) contains a newline, which ZeroMQ framing cannot carry"
         }
     }
 
@@ -161,7 +194,7 @@ public enum ControlRequestError: Error, Hashable, Sendable, CustomStringConverti
     /// `UnknownMethod` error instead, so that the client does not wait for nothing.
     public var reply: ControlReply {
         switch self {
-        case .wrongArgumentCount, .invalidEscape, .invalidUTF8:
+        case .wrongArgumentCount, .invalidEscape, .invalidUTF8, .newlineInArgument:
             return .failure(.invalidArguments)
         case .unknownMethod(let name):
             return .failure(ControlError(code: .unknownMethod, message: "Unknown method \"\(name)\"."))
@@ -169,4 +202,11 @@ public enum ControlRequestError: Error, Hashable, Sendable, CustomStringConverti
             return .failure(ControlError(code: .invalidRequest, message: "Invalid request: \(description)."))
         }
     }
+}
+
+/// How the arguments of a request travel: escaped on the UNIX socket, as they are on
+/// ZeroMQ (the C tools differ there, and we must talk to both).
+enum ControlFraming {
+    case unixSocket
+    case zeroMQ
 }

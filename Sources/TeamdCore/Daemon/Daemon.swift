@@ -230,6 +230,14 @@ public final class Daemon {
 
     // MARK: Ports
 
+    /// Whether `name` can name a network interface at all (1 to IFNAMSIZ - 1 = 15 bytes, no NUL or `/`).
+    /// A control request may carry any string (D-Bus up to megabytes); what cannot be a name is answered
+    /// NoSuchDev without asking the kernel, as the C teamd's if_nametoindex does.
+    static func canBeInterfaceName(_ name: String) -> Bool {
+        let bytes = name.utf8
+        return !bytes.isEmpty && bytes.count < 16 && !bytes.contains(0) && !bytes.contains(UInt8(ascii: "/"))
+    }
+
     public enum PortError: Error, Equatable {
         /// NoSuchDev
         case noSuchDevice
@@ -240,7 +248,7 @@ public final class Daemon {
     public func addPort(named name: String) throws(PortError) {
         let link: Link
         do {
-            guard let found = try route.link(named: name) else { throw PortError.noSuchDevice }
+            guard Self.canBeInterfaceName(name), let found = try route.link(named: name) else { throw PortError.noSuchDevice }
             link = found
         } catch let error as PortError {
             throw error
@@ -315,7 +323,7 @@ public final class Daemon {
     public func removePort(named name: String) throws(PortError) {
         guard let port = engine.ports[name: name] else {
             do {
-                if try route.link(named: name) == nil { throw PortError.noSuchDevice }
+                guard Self.canBeInterfaceName(name), try route.link(named: name) != nil else { throw PortError.noSuchDevice }
             } catch let error as PortError { throw error } catch { throw .failed("\(error)") }
             throw .failed("\(name) is not a port of \(options.deviceName)")
         }
@@ -477,7 +485,7 @@ public final class Daemon {
             return .success(nil)
         case "PortConfigUpdate":
             guard args.count == 2 else { return invalidArgs }
-            guard (try? route.link(named: args[0])) ?? nil != nil else {
+            guard Self.canBeInterfaceName(args[0]), (try? route.link(named: args[0])) ?? nil != nil else {
                 return .failure(code: "NoSuchDev", message: "No such device.")
             }
             do {

@@ -3,12 +3,27 @@ import Logging
 import TeamJSON
 import TeamKit
 
-/// A control transport the daemon serves (the UNIX socket; later D-Bus and ZeroMQ): it names the
-/// descriptors to poll and, when one is readable, reads requests and answers each with the handler.
+/// A control transport the daemon serves (UNIX socket, D-Bus, ZeroMQ): it names the descriptors to
+/// poll and, when one is ready (or its timeout is due), reads requests and answers each with the handler.
 public protocol ControlTransport: AnyObject {
     var descriptors: [Int32] { get }
+    /// The poll events wanted on one of `descriptors`: POLLIN unless the transport says otherwise
+    /// (D-Bus also wants POLLOUT while it has output queued).
+    func pollEvents(for fd: Int32) -> Int16
+    /// Milliseconds until the transport must run even without a ready descriptor (its library's own
+    /// timeouts, or input it has already read); `nil` for never.
+    func timeoutMilliseconds() -> Int64?
+    /// Called when poll reports anything on `fd` (readable, writable, hang-up).
     func handleReadable(_ fd: Int32, handler: (_ method: String, _ arguments: [String]) -> ControlResult)
+    /// Called when `timeoutMilliseconds()` has run out.
+    func handleTimeout(handler: (_ method: String, _ arguments: [String]) -> ControlResult)
     func close()
+}
+
+extension ControlTransport {
+    public func pollEvents(for fd: Int32) -> Int16 { Int16(POLLIN) }
+    public func timeoutMilliseconds() -> Int64? { nil }
+    public func handleTimeout(handler: (_ method: String, _ arguments: [String]) -> ControlResult) {}
 }
 
 /// teamd as a process: command line, config, pid file, daemonizing, signals and the poll loop. The
@@ -17,8 +32,11 @@ public enum TeamdProcess {
     public static let runDirectory = "/var/run/teamd"
     public static let version = "1.32"
 
-    /// Builds the control transports for a device; the executable supplies the UNIX socket server.
-    public typealias ControlFactory = (_ deviceName: String, _ options: TeamdCommandLine) throws -> [any ControlTransport]
+    /// Builds the control transports for a device, after its ports are in place; the executable supplies
+    /// them. The D-Bus transport must come last: it takes its bus name when it is built, and a client such
+    /// as NetworkManager takes the name for "teamd is ready".
+    public typealias ControlFactory = (_ deviceName: String, _ options: TeamdCommandLine, _ log: Logger) throws
+        -> [any ControlTransport]
 
     public static func main(arguments: [String], controls: ControlFactory) -> Int32 {
         let argv0 = arguments.first.map { String($0.split(separator: "/").last ?? "teamd") } ?? "teamd"
@@ -38,10 +56,6 @@ public enum TeamdProcess {
             return 0
         case .run, .kill, .check:
             break
-        }
-        if commandLine.dbus || commandLine.zmqAddress != nil {
-            printError("\(argv0): \(commandLine.dbus ? "D-Bus" : "ZeroMQ") control is not supported yet (see issue 5); use the UNIX socket (-U)")
-            return 1
         }
         let output = commandLine.logOutput ?? getenv("TEAM_LOG_OUTPUT").map { String(cString: $0) }
         // Until it forks, teamd logs to stderr (where the user sees why it refused to start); the daemon
@@ -172,7 +186,7 @@ public enum TeamdProcess {
         }
         var transports: [any ControlTransport]
         do {
-            transports = try controls(device, commandLine)
+            transports = try controls(device, commandLine, log)
         } catch {
             log.error("Failed to init control interfaces: \(error)")
             daemon.stop()
@@ -192,20 +206,29 @@ public enum TeamdProcess {
 
     /// The poll loop: team and link events, control requests, timers, signals.
     static func runLoop(daemon: Daemon, signalFD: Int32, transports: [any ControlTransport], log: Logger) -> Int32 {
+        let handler = { (method: String, arguments: [String]) -> ControlResult in
+            daemon.call(method: method, arguments: arguments)
+        }
         while !daemon.shouldQuit {
             var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
             fds += daemon.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             for transport in transports {
-                fds += transport.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+                fds += transport.descriptors.map { pollfd(fd: $0, events: transport.pollEvents(for: $0), revents: 0) }
             }
-            let timeout = daemon.timeoutMilliseconds().map { Int32(clamping: $0) } ?? -1
-            let ready = poll(&fds, nfds_t(fds.count), timeout)
+            var timeout = daemon.timeoutMilliseconds().map { Int64($0) }
+            for transport in transports {
+                if let due = transport.timeoutMilliseconds() { timeout = min(timeout ?? due, due) }
+            }
+            let ready = poll(&fds, nfds_t(fds.count), timeout.map { Int32(clamping: max(0, $0)) } ?? -1)
             if ready < 0 {
                 if errno == EINTR { continue }
                 log.error("poll() failed: \(String(cString: strerror(errno)))")
                 return 2
             }
             daemon.fireDueTimers()
+            for transport in transports {
+                if let due = transport.timeoutMilliseconds(), due <= 0 { transport.handleTimeout(handler: handler) }
+            }
             for entry in fds where entry.revents != 0 {
                 if entry.fd == signalFD {
                     var signo: UInt8 = 0
@@ -218,9 +241,7 @@ public enum TeamdProcess {
                 } else if daemon.descriptors.contains(entry.fd) {
                     daemon.handleReadable(entry.fd)
                 } else if let transport = transports.first(where: { $0.descriptors.contains(entry.fd) }) {
-                    transport.handleReadable(entry.fd) { method, arguments in
-                        daemon.call(method: method, arguments: arguments)
-                    }
+                    transport.handleReadable(entry.fd, handler: handler)
                 }
             }
         }

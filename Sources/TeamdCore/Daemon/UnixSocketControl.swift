@@ -14,12 +14,7 @@ public final class UnixSocketControl: ControlTransport {
 
     public func handleReadable(_ fd: Int32, handler: (String, [String]) -> ControlResult) {
         server.serve(readable: fd) { request in
-            switch handler(request.method.name, request.arguments) {
-            case .success(let payload):
-                return .success(payload ?? "")
-            case .failure(let code, let message):
-                return .failure(ControlError(code: ControlErrorCode(rawValue: code), message: message))
-            }
+            ControlReply(handler(request.method.name, request.arguments))
         }
     }
 

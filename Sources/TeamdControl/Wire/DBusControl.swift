@@ -1,0 +1,147 @@
+/// teamd's control interface on D-Bus (teamd/teamd_dbus.c, teamd_dbus_common.h): the
+/// names, how a method call maps to a `ControlRequest`, how a `ControlReply` maps to a
+/// D-Bus reply, and the introspection data. Pure values; the sd-bus glue is in
+/// `DBusControlServer` and `DBusControlTransport`.
+public enum TeamdDBus {
+    /// `TEAMD_DBUS_SERVICE`: the bus name is this plus `.` and the team device's name.
+    public static let servicePrefix = "org.libteam.teamd"
+    /// `TEAMD_DBUS_IFACE`.
+    public static let interfaceName = "org.libteam.teamd"
+    /// `TEAMD_DBUS_PATH`.
+    public static let objectPath = "/org/libteam/teamd"
+
+    static let introspectableInterface = "org.freedesktop.DBus.Introspectable"
+    static let peerInterface = "org.freedesktop.DBus.Peer"
+    /// The standard error for a method the interface does not have.
+    public static let unknownMethodError = "org.freedesktop.DBus.Error.UnknownMethod"
+
+    /// `org.libteam.teamd.DEV`, the name teamd owns on the system bus.
+    public static func busName(teamDevice: String) -> String {
+        servicePrefix + "." + teamDevice
+    }
+
+    /// The D-Bus error name of a control error: `org.libteam.teamd.<Code>`.
+    ///
+    /// The C teamd builds it as `TEAMD_DBUS_IFACE "%s"`, without the dot, and sends
+    /// `org.libteam.teamdNoSuchDev`; the dot is what teamd's own older code and the D-Bus
+    /// naming convention have. `controlErrorCode(errorName:)` reads both forms.
+    public static func errorName(_ code: ControlErrorCode) -> String {
+        interfaceName + "." + code.rawValue
+    }
+
+    /// The control error code in an error name from teamd, ours (`org.libteam.teamd.Code`)
+    /// or the C teamd's (`org.libteam.teamdCode`); `nil` for any other error (the bus's
+    /// own, such as `org.freedesktop.DBus.Error.ServiceUnknown`).
+    public static func controlErrorCode(errorName: String) -> ControlErrorCode? {
+        guard errorName.hasPrefix(interfaceName) else { return nil }
+        var rest = errorName.dropFirst(interfaceName.count)
+        if rest.first == "." { rest = rest.dropFirst() }
+        guard let first = rest.first, first.isUppercase, !rest.contains(".") else { return nil }
+        return ControlErrorCode(String(rest))
+    }
+
+    /// What a server does with one incoming method call.
+    public enum Call: Hashable, Sendable {
+        /// One of teamd's methods, to be answered with `reply(to:with:)`.
+        case control(ControlRequest)
+        /// `org.freedesktop.DBus.Introspectable.Introspect`: answer `introspectionXML`.
+        case introspect
+        /// A call to teamd's interface that is wrong: answer this error.
+        case error(DBusErrorReply)
+        /// Not for teamd (another interface): left to the bus library, which answers the
+        /// standard interfaces (`Peer`) and refuses the rest.
+        case notHandled
+    }
+
+    /// Maps a method call on `objectPath`: its interface (absent when the caller named
+    /// none, which D-Bus allows), member, signature, and its arguments when the signature
+    /// holds only strings.
+    ///
+    /// Arguments must be exactly the method's strings: anything else gets teamd's
+    /// `InvalidArgs` error with its message. (The C teamd ignores extra arguments.)
+    public static func call(interface: String?, member: String, signature: String, arguments: [String]) -> Call {
+        if member == "Introspect", interface == nil || interface == introspectableInterface {
+            return signature.isEmpty ? .introspect : .notHandled
+        }
+        if let interface, interface != interfaceName { return .notHandled }
+        guard let method = ControlMethod(rawValue: member) else {
+            if interface == nil { return .notHandled }
+            return .error(DBusErrorReply(
+                name: unknownMethodError,
+                message: "Unknown method \"\(member)\" on interface \(interfaceName)."))
+        }
+        let expected = String(repeating: "s", count: method.argumentCount)
+        guard signature == expected, arguments.count == method.argumentCount else {
+            return .error(DBusErrorReply(control: .invalidArguments))
+        }
+        do throws(ControlRequestError) {
+            return .control(try ControlRequest(method: method, arguments: arguments))
+        } catch {
+            return .error(DBusErrorReply(control: .invalidArguments))
+        }
+    }
+
+    /// The D-Bus reply for a method's result: on success one string (`s`) for the
+    /// methods that return one and no arguments for the others; on failure the
+    /// `org.libteam.teamd.<Code>` error with teamd's message.
+    public static func reply(to method: ControlMethod, with reply: ControlReply) -> Result<String?, DBusErrorReply> {
+        switch reply {
+        case .success(let payload): return .success(method.returnsValue ? payload : nil)
+        case .failure(let error): return .failure(DBusErrorReply(control: error))
+        }
+    }
+
+    /// The introspection data of `objectPath`: the standard interfaces sd-bus answers
+    /// there, and teamd's methods with their in arguments (named as teamd names them)
+    /// and, unlike the C teamd's data, their out argument.
+    public static let introspectionXML: String = {
+        var xml = """
+            <!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"
+            "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">
+            <node>
+             <interface name="\(peerInterface)">
+              <method name="Ping"/>
+              <method name="GetMachineId">
+               <arg type="s" name="machine_uuid" direction="out"/>
+              </method>
+             </interface>
+             <interface name="\(introspectableInterface)">
+              <method name="Introspect">
+               <arg type="s" name="data" direction="out"/>
+              </method>
+             </interface>
+             <interface name="\(interfaceName)">
+
+            """
+        for method in ControlMethod.allCases {
+            xml += "  <method name=\"\(method.name)\">\n"
+            for argument in method.argumentNames {
+                xml += "   <arg type=\"s\" name=\"\(argument)\" direction=\"in\"/>\n"
+            }
+            if let result = method.resultName {
+                xml += "   <arg type=\"s\" name=\"\(result)\" direction=\"out\"/>\n"
+            }
+            xml += "  </method>\n"
+        }
+        xml += " </interface>\n</node>\n"
+        return xml
+    }()
+}
+
+/// A D-Bus error reply: its name and message.
+public struct DBusErrorReply: Error, Hashable, Sendable, CustomStringConvertible {
+    public var name: String
+    public var message: String
+
+    public init(name: String, message: String) {
+        self.name = name
+        self.message = message
+    }
+
+    /// teamd's error for a control error: `org.libteam.teamd.<Code>` and its message.
+    public init(control error: ControlError) {
+        self.init(name: TeamdDBus.errorName(error.code), message: error.message)
+    }
+
+    public var description: String { "\(name): \(message)" }
+}
