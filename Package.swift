@@ -40,6 +40,9 @@ let package = Package(
         ], swiftSettings: strict),
         .executableTarget(name: "teamdctl", dependencies: ["TeamdControl", "TeamJSON"], swiftSettings: strict),
         .executableTarget(name: "teamnl", dependencies: ["TeamKit", "TeamWire"], swiftSettings: strict),
+        // Timing and monitoring for bench/compare inside the lab guest; not shipped.
+        .executableTarget(name: "labtool", dependencies: ["TeamKit", "TeamWire", "TeamJSON", "TeamdControl"],
+                          swiftSettings: strict),
         // Fakes shared by the tests.
         .target(name: "TeamTesting", dependencies: ["TeamKit", "TeamWire", "NetlinkCodec"],
                 path: "Tests/TeamTesting", swiftSettings: strict),

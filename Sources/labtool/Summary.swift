@@ -1,0 +1,123 @@
+import Glibc
+
+/// Turns the guest's raw measurements into the comparison table.
+///
+/// Raw file: one measurement per line, `case,metric,unit,better,impl,rep,value` with impl `c`, `ours`
+/// or `n/a` (a case whose feature has not landed); lines starting with `#` are `# key=value` notes
+/// (kernel, repetitions, ...), copied to the Markdown.
+enum Summary {
+    struct Row {
+        var caseID: String
+        var metric: String
+        var unit: String
+        var better: String
+        var c: [Double] = []
+        var ours: [Double] = []
+        var notAvailable = false
+
+        var ratio: Double { median(ours) / median(c) }
+    }
+
+    static func run(_ options: Options) throws {
+        let rawPath = try options.string("raw")
+        guard let text = System.readFile(rawPath) else { throw LabError("cannot read \(rawPath)") }
+        var rows: [Row] = []
+        var notes: [String] = []
+        for line in text.split(separator: "\n").map(String.init) {
+            if line.hasPrefix("#") { notes.append(String(line.dropFirst()).trimmed); continue }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 7 else { continue }
+            let key = (fields[0], fields[1])
+            var index = rows.firstIndex { $0.caseID == key.0 && $0.metric == key.1 }
+            if index == nil {
+                rows.append(Row(caseID: fields[0], metric: fields[1], unit: fields[2], better: fields[3]))
+                index = rows.count - 1
+            }
+            switch fields[4] {
+            // A run that produced no number (nan: e.g. a daemon whose state never matched) is left out;
+            // the "runs" rows count those.
+            case "c": if let v = Double(fields[6]), v.isFinite { rows[index!].c.append(v) }
+            case "ours": if let v = Double(fields[6]), v.isFinite { rows[index!].ours.append(v) }
+            default: rows[index!].notAvailable = true
+            }
+        }
+        rows.sort { (Int($0.caseID) ?? 99) < (Int($1.caseID) ?? 99) }
+
+        let header = ["case", "metric", "unit", "better", "C median", "C min", "C max",
+                      "ours median", "ours min", "ours max", "ratio ours/C", "n C", "n ours"]
+        var table: [[String]] = []
+        var csv = [header.joined(separator: ",")]
+        for row in rows {
+            let cells: [String]
+            if row.unit == "runs" {
+                // A count of runs that passed a check: "k/n" for each side, no ratio.
+                func tally(_ values: [Double]) -> String { "\(Int(values.reduce(0, +)))/\(values.count)" }
+                cells = [row.caseID, row.metric, row.unit, row.better, tally(row.c), "", "",
+                         tally(row.ours), "", "", "", String(row.c.count), String(row.ours.count)]
+            } else if row.notAvailable || row.c.isEmpty || row.ours.isEmpty {
+                cells = [row.caseID, row.metric, row.unit, row.better] + [String](repeating: "n/a", count: 7)
+                    + [String(row.c.count), String(row.ours.count)]
+            } else {
+                cells = [row.caseID, row.metric, row.unit, row.better,
+                         short(median(row.c)), short(row.c.min()!), short(row.c.max()!),
+                         short(median(row.ours)), short(row.ours.min()!), short(row.ours.max()!),
+                         row.ratio.isFinite ? format(row.ratio, decimals: 2) : "n/a",
+                         String(row.c.count), String(row.ours.count)]
+            }
+            table.append(cells)
+            csv.append(cells.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ","))
+        }
+
+        // The terminal table: case, metric, C median [min-max], ours median [min-max], ratio.
+        let terminal = [["case", "metric", "C median [min..max]", "ours median [min..max]", "ours/C"]] + table.map {
+            [$0[0], "\($0[1]) (\($0[2]), \($0[3]) better)",
+             $0[4] == "n/a" || $0[5].isEmpty ? $0[4] : "\($0[4]) [\($0[5])..\($0[6])]",
+             $0[7] == "n/a" || $0[8].isEmpty ? $0[7] : "\($0[7]) [\($0[8])..\($0[9])]", $0[10]]
+        }
+        let widths = (0..<5).map { column in terminal.map { $0[column].count }.max() ?? 0 }
+        for line in terminal {
+            print(line.enumerated().map { $0.element.padding(widths[$0.offset], right: $0.offset >= 2) }
+                .joined(separator: "  "))
+        }
+
+        var markdown = ["| case | metric | unit | better | C median | C min–max | ours median | ours min–max | ours/C |",
+                        "|---|---|---|---|---:|---:|---:|---:|---:|"]
+        for cells in table {
+            let cRange = cells[5] == "n/a" || cells[5].isEmpty ? cells[5] : "\(cells[5])–\(cells[6])"
+            let oursRange = cells[8] == "n/a" || cells[8].isEmpty ? cells[8] : "\(cells[8])–\(cells[9])"
+            markdown.append("| \(cells[0]) | \(cells[1]) | \(cells[2]) | \(cells[3]) | \(cells[4]) | \(cRange) | \(cells[7]) | \(oursRange) | \(cells[10]) |")
+        }
+        if !notes.isEmpty { markdown = notes.map { "- \($0)" } + [""] + markdown }
+        if let path = options.optional("csv") { try write(csv.joined(separator: "\n") + "\n", to: path) }
+        if let path = options.optional("md") { try write(markdown.joined(separator: "\n") + "\n", to: path) }
+    }
+
+    /// Three significant digits, no exponent.
+    static func short(_ value: Double) -> String {
+        let magnitude = abs(value)
+        if magnitude >= 100 { return format(value.rounded(), decimals: 0) }
+        if magnitude >= 10 { return format(value, decimals: 1) }
+        return format(value, decimals: 2)
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw LabError("cannot write \(path): \(System.errnoText())") }
+        defer { close(fd) }
+        _ = Array(text.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    }
+}
+
+extension String {
+    var trimmed: String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+
+    func padding(_ width: Int, right: Bool) -> String {
+        let fill = String(repeating: " ", count: max(0, width - count))
+        return right ? fill + self : self + fill
+    }
+}

@@ -1,0 +1,45 @@
+import Glibc
+
+// labtool: measurements for bench/compare, run inside the lab guest (one process per measurement, so
+// that no shell loop and no process start falls inside a timed interval), and the summary on the host.
+let usage = """
+usage: labtool COMMAND [--option value ...]
+  start     --teamd BIN --dev DEV --config JSON [--enabled N] [--activebackup yes]
+  stop      --dev DEV
+  failover  --dev DEV --port IF --peer IF --dst ADDR [--ns NS] [--rate HZ]
+  control   --dev DEV [--count N]
+  storm     --dev DEV --ports IF,... --peers IF,... [--ns NS] [--flaps N]
+  memory    --dev DEV [--smaps PATH]
+  spawn     [--warmup N] [--count N] -- CMD ARGS...
+  summarize --raw FILE [--csv FILE] [--md FILE]
+"""
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 2 else {
+    printError(usage)
+    exit(2)
+}
+do {
+    let options = try Options(arguments.dropFirst(2))
+    switch arguments[1] {
+    case "start": try Teamd.start(options)
+    case "stop": try Teamd.stop(options)
+    case "failover": try Failover.run(options)
+    case "control": try Teamd.control(options)
+    case "storm": try Storm.run(options)
+    case "memory": try Teamd.memory(options)
+    case "spawn": try Teamd.spawnTime(options)
+    case "summarize": try Summary.run(options)
+    default:
+        printError(usage)
+        exit(2)
+    }
+} catch {
+    printError("labtool \(arguments[1]): \(error)")
+    exit(1)
+}
+
+func printError(_ text: String) {
+    let bytes = Array((text + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
