@@ -63,9 +63,16 @@ enum Summary {
                 func tally(_ values: [Double]) -> String { "\(Int(values.reduce(0, +)))/\(values.count)" }
                 cells = [row.caseID, row.metric, row.unit, row.better, tally(row.c), "", "",
                          tally(row.ours), "", "", "", "", String(row.c.count), String(row.ours.count)]
-            } else if row.notAvailable || row.c.isEmpty || row.ours.isEmpty {
+            } else if row.notAvailable || (row.c.isEmpty && row.ours.isEmpty) {
                 cells = [row.caseID, row.metric, row.unit, row.better] + [String](repeating: "n/a", count: 8)
                     + [String(row.c.count), String(row.ours.count)]
+            } else if row.c.isEmpty || row.ours.isEmpty {
+                // One side produced no number in any run (e.g. its state never matched): show the other.
+                func side(_ values: [Double]) -> [String] {
+                    values.isEmpty ? ["none", "", ""] : [short(median(values)), short(values.min()!), short(values.max()!)]
+                }
+                cells = [row.caseID, row.metric, row.unit, row.better] + side(row.c) + side(row.ours)
+                    + ["n/a", "n/a", String(row.c.count), String(row.ours.count)]
             } else {
                 cells = [row.caseID, row.metric, row.unit, row.better,
                          short(median(row.c)), short(row.c.min()!), short(row.c.max()!),
