@@ -24,7 +24,8 @@ public final class NetlinkConnection {
     /// answer (multipart parts included) once the acknowledgement arrives.
     /// With `dump`, sends NLM_F_DUMP instead and ends at NLMSG_DONE.
     @discardableResult
-    public func request(_ message: NetlinkMessage, dump: Bool = false, operation: String) throws -> [NetlinkMessage] {
+    public func request(_ message: NetlinkMessage, dump: Bool = false,
+                        operation: @autoclosure () -> String) throws -> [NetlinkMessage] {
         var message = message
         let sequence = takeSequence()
         message.header.sequence = sequence
@@ -34,16 +35,23 @@ public final class NetlinkConnection {
         try transport.send(message)
 
         let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
+        var deadline: ContinuousClock.Instant?
         var answer: [NetlinkMessage] = []
         while true {
-            let left = clock.now.duration(to: deadline)
-            guard left > .zero else { throw NetlinkError(.timedOut, operation: operation) }
-            let received: [NetlinkMessage]
+            var received: [NetlinkMessage]
             do {
-                received = try transport.receive(timeout: left)
-            } catch var error as NetlinkError {
-                error.operation = "\(operation): \(error.operation)"
+                // The kernel handles a request inside send(), so its answer is usually queued by now:
+                // look first, and only then start the clock and wait.
+                received = try transport.receive(timeout: .zero)
+                if received.isEmpty {
+                    let end = deadline ?? clock.now.advanced(by: timeout)
+                    deadline = end
+                    let left = clock.now.duration(to: end)
+                    guard left > .zero else { throw NetlinkError(.timedOut, operation: operation()) }
+                    received = try transport.receive(timeout: left)
+                }
+            } catch var error as NetlinkError where error.code != .timedOut {
+                error.operation = "\(operation()): \(error.operation)"
                 throw error
             }
             for reply in received where reply.header.sequence == sequence {
@@ -51,14 +59,14 @@ public final class NetlinkConnection {
                 case NetlinkMessageType.error:
                     let ack = try NetlinkAcknowledgement.decode(reply)
                     if ack.errno != 0 {
-                        throw NetlinkError(.kernel(errno: ack.errno), operation: operation,
+                        throw NetlinkError(.kernel(errno: ack.errno), operation: operation(),
                                            kernelMessage: ack.message, kernelOffset: ack.offset)
                     }
                     return answer
                 case NetlinkMessageType.done:
                     let done = try NetlinkDone.decode(reply)
                     if done.errno != 0 {
-                        throw NetlinkError(.kernel(errno: done.errno), operation: operation,
+                        throw NetlinkError(.kernel(errno: done.errno), operation: operation(),
                                            kernelMessage: done.message, kernelOffset: done.offset)
                     }
                     // A dump ends here; a do-command that answered in parts still owes its ACK.

@@ -98,25 +98,25 @@ public final class NetlinkSocket: NetlinkTransport {
         }
     }
 
+    /// Where datagrams are read: one read per datagram. 64 KiB holds anything the kernel sends
+    /// on these sockets (dump parts are at most 32 KiB, events a page or so), as libmnl assumes.
+    private var receiveBuffer = [UInt8](repeating: 0, count: 64 << 10)
+
     public func receive(timeout: Duration?) throws -> [NetlinkMessage] {
-        guard try waitReadable(timeout: timeout) else { return [] }
-        // Peek with MSG_TRUNC to learn the datagram's size, then read it whole.
-        var size = 0
-        while true {
-            size = recv(pollDescriptor, nil, 0, Int32(MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT))
-            if size >= 0 { break }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN: return []
-            case ENOBUFS: throw NetlinkError(.overrun, operation: "recv(AF_NETLINK)")
-            default: throw NetlinkError(.system(errno: errno), operation: "recv(AF_NETLINK)")
-            }
+        // A zero timeout needs no poll(): the non-blocking read says "nothing" with EAGAIN.
+        if timeout != .zero {
+            guard try waitReadable(timeout: timeout) else { return [] }
         }
-        var buffer = [UInt8](repeating: 0, count: max(size, 16))
         while true {
-            let count = buffer.withUnsafeMutableBytes { recv(pollDescriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            // MSG_TRUNC: recv returns the datagram's real length, so a cut datagram is noticed.
+            let count = receiveBuffer.withUnsafeMutableBytes {
+                recv(pollDescriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_TRUNC))
+            }
+            if count > receiveBuffer.count {
+                throw NetlinkError(.system(errno: EMSGSIZE), operation: "recv(AF_NETLINK): \(count)-byte datagram")
+            }
             if count >= 0 {
-                return try NetlinkMessage.decodeAll(Array(buffer[0..<count]))
+                return try NetlinkMessage.decodeAll(Array(receiveBuffer[0..<count]))
             }
             switch errno {
             case EINTR: continue

@@ -15,7 +15,16 @@ enum Summary {
         var ours: [Double] = []
         var notAvailable = false
 
+        /// Each repetition's values, to pair C and ours measured back to back.
+        var cByRep: [String: Double] = [:]
+        var oursByRep: [String: Double] = [:]
+
         var ratio: Double { median(ours) / median(c) }
+        /// The median of the per-repetition ratios: C and ours of one repetition ran within seconds of
+        /// each other, so a host that slows down for a while slows both, and the pair's ratio stays.
+        var pairedRatio: Double {
+            median(cByRep.compactMap { rep, c in oursByRep[rep].map { $0 / c } }.filter(\.isFinite))
+        }
     }
 
     static func run(_ options: Options) throws {
@@ -36,15 +45,15 @@ enum Summary {
             switch fields[4] {
             // A run that produced no number (nan: e.g. a daemon whose state never matched) is left out;
             // the "runs" rows count those.
-            case "c": if let v = Double(fields[6]), v.isFinite { rows[index!].c.append(v) }
-            case "ours": if let v = Double(fields[6]), v.isFinite { rows[index!].ours.append(v) }
+            case "c": if let v = Double(fields[6]), v.isFinite { rows[index!].c.append(v); rows[index!].cByRep[fields[5]] = v }
+            case "ours": if let v = Double(fields[6]), v.isFinite { rows[index!].ours.append(v); rows[index!].oursByRep[fields[5]] = v }
             default: rows[index!].notAvailable = true
             }
         }
         rows.sort { (Int($0.caseID) ?? 99) < (Int($1.caseID) ?? 99) }
 
         let header = ["case", "metric", "unit", "better", "C median", "C min", "C max",
-                      "ours median", "ours min", "ours max", "ratio ours/C", "n C", "n ours"]
+                      "ours median", "ours min", "ours max", "ratio ours/C", "paired ratio", "n C", "n ours"]
         var table: [[String]] = []
         var csv = [header.joined(separator: ",")]
         for row in rows {
@@ -53,39 +62,47 @@ enum Summary {
                 // A count of runs that passed a check: "k/n" for each side, no ratio.
                 func tally(_ values: [Double]) -> String { "\(Int(values.reduce(0, +)))/\(values.count)" }
                 cells = [row.caseID, row.metric, row.unit, row.better, tally(row.c), "", "",
-                         tally(row.ours), "", "", "", String(row.c.count), String(row.ours.count)]
-            } else if row.notAvailable || row.c.isEmpty || row.ours.isEmpty {
-                cells = [row.caseID, row.metric, row.unit, row.better] + [String](repeating: "n/a", count: 7)
+                         tally(row.ours), "", "", "", "", String(row.c.count), String(row.ours.count)]
+            } else if row.notAvailable || (row.c.isEmpty && row.ours.isEmpty) {
+                cells = [row.caseID, row.metric, row.unit, row.better] + [String](repeating: "n/a", count: 8)
                     + [String(row.c.count), String(row.ours.count)]
+            } else if row.c.isEmpty || row.ours.isEmpty {
+                // One side produced no number in any run (e.g. its state never matched): show the other.
+                func side(_ values: [Double]) -> [String] {
+                    values.isEmpty ? ["none", "", ""] : [short(median(values)), short(values.min()!), short(values.max()!)]
+                }
+                cells = [row.caseID, row.metric, row.unit, row.better] + side(row.c) + side(row.ours)
+                    + ["n/a", "n/a", String(row.c.count), String(row.ours.count)]
             } else {
                 cells = [row.caseID, row.metric, row.unit, row.better,
                          short(median(row.c)), short(row.c.min()!), short(row.c.max()!),
                          short(median(row.ours)), short(row.ours.min()!), short(row.ours.max()!),
                          row.ratio.isFinite ? format(row.ratio, decimals: 2) : "n/a",
+                         row.pairedRatio.isFinite ? format(row.pairedRatio, decimals: 2) : "n/a",
                          String(row.c.count), String(row.ours.count)]
             }
             table.append(cells)
             csv.append(cells.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ","))
         }
 
-        // The terminal table: case, metric, C median [min-max], ours median [min-max], ratio.
-        let terminal = [["case", "metric", "C median [min..max]", "ours median [min..max]", "ours/C"]] + table.map {
+        // The terminal table: case, metric, C median [min-max], ours median [min-max], ratios.
+        let terminal = [["case", "metric", "C median [min..max]", "ours median [min..max]", "ours/C", "paired"]] + table.map {
             [$0[0], "\($0[1]) (\($0[2]), \($0[3]) better)",
              $0[4] == "n/a" || $0[5].isEmpty ? $0[4] : "\($0[4]) [\($0[5])..\($0[6])]",
-             $0[7] == "n/a" || $0[8].isEmpty ? $0[7] : "\($0[7]) [\($0[8])..\($0[9])]", $0[10]]
+             $0[7] == "n/a" || $0[8].isEmpty ? $0[7] : "\($0[7]) [\($0[8])..\($0[9])]", $0[10], $0[11]]
         }
-        let widths = (0..<5).map { column in terminal.map { $0[column].count }.max() ?? 0 }
+        let widths = (0..<6).map { column in terminal.map { $0[column].count }.max() ?? 0 }
         for line in terminal {
             print(line.enumerated().map { $0.element.padding(widths[$0.offset], right: $0.offset >= 2) }
                 .joined(separator: "  "))
         }
 
-        var markdown = ["| case | metric | unit | better | C median | C min–max | ours median | ours min–max | ours/C |",
-                        "|---|---|---|---|---:|---:|---:|---:|---:|"]
+        var markdown = ["| case | metric | unit | better | C median | C min–max | ours median | ours min–max | ours/C | paired ours/C |",
+                        "|---|---|---|---|---:|---:|---:|---:|---:|---:|"]
         for cells in table {
             let cRange = cells[5] == "n/a" || cells[5].isEmpty ? cells[5] : "\(cells[5])–\(cells[6])"
             let oursRange = cells[8] == "n/a" || cells[8].isEmpty ? cells[8] : "\(cells[8])–\(cells[9])"
-            markdown.append("| \(cells[0]) | \(cells[1]) | \(cells[2]) | \(cells[3]) | \(cells[4]) | \(cRange) | \(cells[7]) | \(oursRange) | \(cells[10]) |")
+            markdown.append("| \(cells[0]) | \(cells[1]) | \(cells[2]) | \(cells[3]) | \(cells[4]) | \(cRange) | \(cells[7]) | \(oursRange) | \(cells[10]) | \(cells[11]) |")
         }
         if !notes.isEmpty { markdown = notes.map { "- \($0)" } + [""] + markdown }
         if let path = options.optional("csv") { try write(csv.joined(separator: "\n") + "\n", to: path) }
