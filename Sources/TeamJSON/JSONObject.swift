@@ -9,11 +9,18 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
 
     /// The members in insertion order.
     public private(set) var members: [Member]
-    private var indexByKey: [String: Int]
+    /// Positions by key, built only once an object grows past `indexThreshold` members: the objects
+    /// teamd builds (state, config) have a handful of keys, where a linear search costs less than
+    /// hashing every key (measured: the dictionary was a fifth of a StateDump's CPU).
+    private var indexByKey: [String: Int]?
+
+    /// Above this many members, lookups go through a dictionary, so a hostile document with many keys
+    /// stays linear to build.
+    static let indexThreshold = 16
 
     public init() {
         members = []
-        indexByKey = [:]
+        indexByKey = nil
     }
 
     /// Builds an object from members in order; a repeated key keeps its first
@@ -26,28 +33,41 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     }
 
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self.init(elements.map { (key: $0.0, value: $0.1) })
+        self.init()
+        members.reserveCapacity(elements.count)
+        for (key, value) in elements {
+            self[key] = value
+        }
     }
 
     public var count: Int { members.count }
     public var isEmpty: Bool { members.isEmpty }
     public var keys: [String] { members.map(\.key) }
 
-    public func contains(key: String) -> Bool { indexByKey[key] != nil }
+    public func contains(key: String) -> Bool { position(of: key) != nil }
+
+    private func position(of key: String) -> Int? {
+        if let indexByKey { return indexByKey[key] }
+        return members.firstIndex { $0.key == key }
+    }
 
     /// Reading gives the member's value; writing a new key appends it, writing an
     /// existing key replaces the value in place, writing `nil` removes the key.
     public subscript(key: String) -> JSONValue? {
         get {
-            indexByKey[key].map { members[$0].value }
+            position(of: key).map { members[$0].value }
         }
         set {
             if let newValue {
-                if let index = indexByKey[key] {
+                if let index = position(of: key) {
                     members[index].value = newValue
                 } else {
-                    indexByKey[key] = members.count
                     members.append((key: key, value: newValue))
+                    if indexByKey != nil {
+                        indexByKey![key] = members.count - 1
+                    } else if members.count > JSONObject.indexThreshold {
+                        buildIndex()
+                    }
                 }
             } else {
                 removeValue(forKey: key)
@@ -55,19 +75,28 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
         }
     }
 
+    private mutating func buildIndex() {
+        var index: [String: Int] = [:]
+        index.reserveCapacity(members.count * 2)
+        for (position, member) in members.enumerated() {
+            index[member.key] = position
+        }
+        indexByKey = index
+    }
+
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSONValue? {
-        guard let index = indexByKey.removeValue(forKey: key) else { return nil }
+        guard let index = position(of: key) else { return nil }
         let removed = members.remove(at: index).value
-        for later in index..<members.count {
-            indexByKey[members[later].key] = later
+        if indexByKey != nil {
+            if members.count > JSONObject.indexThreshold { buildIndex() } else { indexByKey = nil }
         }
         return removed
     }
 
     public mutating func removeAll() {
         members.removeAll()
-        indexByKey.removeAll()
+        indexByKey = nil
     }
 
     /// The members sorted by key in byte order, as jansson's `JSON_SORT_KEYS` does.

@@ -48,9 +48,15 @@ extension JSONValue {
     ///
     /// Non-finite reals, which JSON cannot express and jansson cannot hold, print as `null`.
     public func serialized(_ options: JSONSerializationOptions = JSONSerializationOptions()) -> String {
+        String(decoding: serializedBytes(options), as: UTF8.self)
+    }
+
+    /// The same text as UTF-8 bytes, for callers that send it on (no String in between).
+    public func serializedBytes(_ options: JSONSerializationOptions = JSONSerializationOptions()) -> [UInt8] {
         var writer = JSONWriter(options: options)
+        writer.output.reserveCapacity(1024)
         writer.write(self, depth: 0)
-        return String(decoding: writer.output, as: UTF8.self)
+        return writer.output
     }
 }
 
@@ -74,7 +80,11 @@ private struct JSONWriter {
     mutating func newline(depth: Int, space: Bool) {
         if indentWidth > 0 {
             output.append(UInt8(ascii: "\n"))
-            output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: depth * indentWidth))
+            var spaces = depth * indentWidth
+            while spaces > 0 {
+                output.append(UInt8(ascii: " "))
+                spaces -= 1
+            }
         } else if space && !options.compact {
             output.append(UInt8(ascii: " "))
         }
@@ -87,7 +97,7 @@ private struct JSONWriter {
         case .bool(let flag):
             flag ? append("true") : append("false")
         case .integer(let number):
-            output.append(contentsOf: String(number).utf8)
+            writeInteger(number)
         case .double(let number):
             if number.isFinite {
                 output.append(contentsOf: formatReal(number).utf8)
@@ -140,6 +150,22 @@ private struct JSONWriter {
     /// the usual short escapes where they exist, `\u%04X` (upper-case hex) otherwise.
     mutating func writeString(_ text: String) {
         output.append(UInt8(ascii: "\""))
+        // Nearly every string teamd prints is printable ASCII with nothing to escape: copy its bytes.
+        var text = text
+        let plain = text.withUTF8 { bytes in
+            for byte in bytes where byte < 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x5C
+                || (byte == 0x2F && options.escapeSlash) {
+                return false
+            }
+            output.append(contentsOf: bytes)
+            return true
+        }
+        if !plain { writeEscaped(text) }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// The careful path of `writeString`, one scalar at a time.
+    mutating func writeEscaped(_ text: String) {
         for scalar in text.unicodeScalars {
             let code = scalar.value
             switch code {
@@ -165,14 +191,32 @@ private struct JSONWriter {
                 output.append(contentsOf: String(scalar).utf8)
             }
         }
-        output.append(UInt8(ascii: "\""))
+    }
+
+    /// Decimal digits of `number`, as `%lld` prints them.
+    mutating func writeInteger(_ number: Int64) {
+        if number < 0 { output.append(UInt8(ascii: "-")) }
+        // The magnitude as unsigned, so Int64.min has one.
+        var magnitude = number.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            output.append(contentsOf: buffer[(20 - count)...])
+        }
     }
 
     mutating func writeUnicodeEscape(_ code: UInt32) {
-        let digits: [UInt8] = Array("0123456789ABCDEF".utf8)
         append("\\u")
         for shift in stride(from: 12, through: 0, by: -4) {
-            output.append(digits[Int((code >> UInt32(shift)) & 0xF)])
+            let digit = UInt8((code >> UInt32(shift)) & 0xF)
+            output.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "A") + digit - 10)
         }
     }
 }

@@ -214,3 +214,72 @@ struct DaemonTests {
                 == .failure(code: "ConfigUpdateFail", message: "Failed to update config."))
     }
 }
+
+/// The option writes a daemon sent since request number `from`, in order.
+private func optionWrites(_ kernel: FakeKernel, from: Int) -> [TeamOption] {
+    kernel.requests[from...].compactMap { request -> [TeamOption]? in
+        guard request.header.type == FakeKernel.teamFamilyID,
+              let message = try? TeamMessage.decode(request), message.command == .setOptions else { return nil }
+        return message.options
+    }.flatMap { $0 }
+}
+
+@Suite("teamd: events handled in batches, option writes coalesced")
+struct EventBatchTests {
+    @Test("a port that flaps within one batch ends right, with one write for it at most")
+    func flapsInOneBatch() throws {
+        let h = try DaemonHarness(#"{"runner":{"name":"roundrobin"},"ports":{"eth0":{},"eth1":{}}}"#)
+        try h.daemon.start()
+        h.pump()
+        let eth0 = h.kernel.index(of: "eth0")!
+        let before = h.kernel.requests.count
+        for _ in 0..<5 {
+            h.kernel.setCarrier(false, index: eth0)
+            h.kernel.setCarrier(true, index: eth0)
+        }
+        h.kernel.setCarrier(false, index: eth0)
+        h.pump()
+        #expect(h.option("enabled", port: "eth0") == .bool(false))
+        #expect(h.item("ports.eth0.link_watches.up") == .success("false"))
+        let writes = optionWrites(h.kernel, from: before).filter { $0.name == "enabled" && $0.portIndex == eth0 }
+        #expect(writes.count <= 1, "eleven link changes in one batch, \(writes.count) writes of eth0's enabled")
+
+        let again = h.kernel.requests.count
+        h.kernel.setCarrier(true, index: eth0)
+        h.pump()
+        #expect(h.option("enabled", port: "eth0") == .bool(true))
+        #expect(optionWrites(h.kernel, from: again).contains { $0.name == "enabled" && $0.portIndex == eth0 })
+    }
+
+    @Test("activebackup: the active port drops and returns in one batch; it stays active, the backup disabled")
+    func activeFlapsInOneBatch() throws {
+        let h = try DaemonHarness(activeBackup)
+        try h.daemon.start()
+        h.pump()
+        let eth0 = h.kernel.index(of: "eth0")!
+        h.kernel.setCarrier(false, index: eth0)
+        h.kernel.setCarrier(true, index: eth0)
+        h.pump()
+        #expect(h.option("activeport") == .u32(eth0))
+        #expect(h.option("enabled", port: "eth0") == .bool(true))
+        #expect(h.option("enabled", port: "eth1") == .bool(false))
+        #expect(h.item("runner.active_port") == .success("eth0"))
+    }
+
+    @Test("coalescing keeps the last write of each option, in the order of those last writes")
+    func coalescedOrder() {
+        let p1 = TeamOptionID(name: "enabled", portIndex: 1), p2 = TeamOptionID(name: "enabled", portIndex: 2)
+        let active = TeamOptionID(name: "activeport")
+        let actions: [TeamAction] = [
+            .setOption(p2, .bool(true)), .setOption(active, .u32(2)), .setOption(p1, .bool(false)),
+            .armTimer(.runner("x"), milliseconds: 5),
+            .setOption(p1, .bool(true)), .setOption(active, .u32(1)), .setOption(p2, .bool(false)),
+        ]
+        #expect(Daemon.coalesced(actions) == [
+            .armTimer(.runner("x"), milliseconds: 5),
+            .setOption(p1, .bool(true)), .setOption(active, .u32(1)), .setOption(p2, .bool(false)),
+        ])
+        let distinct: [TeamAction] = [.setOption(p1, .bool(true)), .setCarrier(true), .setOption(p2, .bool(true))]
+        #expect(Daemon.coalesced(distinct) == distinct)
+    }
+}

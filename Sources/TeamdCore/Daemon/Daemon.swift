@@ -293,9 +293,16 @@ public final class Daemon {
         if let queue = settings.queueID { try team.setOption(named: "queue_id", port: index, to: .u32(queue)) }
         let status = try known ?? team.refreshPorts().first { $0.index == index } ?? TeamPortStatus(index: index)
         log.debug("\(link.name): adopting, kernel link \(status.isLinkUp ? "up" : "down")")
+        // The port's options reach the cache with the event that announced the port (the kernel sends
+        // them first); ask the kernel only when they have not: a full option dump per port made a
+        // 32-port start quadratic.
+        func cachedEnabled() -> TeamOptionValue? { team.option(named: "enabled", port: index)?.value }
         let enabled: Bool
-        if case .bool(let on)? = (try? team.refreshOptions())?.first(where: {
-            $0.name == "enabled" && $0.portIndex == index })?.value { enabled = on } else { enabled = false }
+        if case .bool(let on)? = cachedEnabled() ?? ((try? team.refreshOptions()) != nil ? cachedEnabled() : nil) {
+            enabled = on
+        } else {
+            enabled = false
+        }
         let address = HardwareAddress(bytes: link.address) ?? engine.teamAddress
         let original = route.originalAddress(port: index).flatMap { HardwareAddress(bytes: $0) } ?? address
         let port = TeamPort(name: link.name, index: index, originalAddress: original, address: address,
@@ -341,6 +348,12 @@ public final class Daemon {
     public var descriptors: [Int32] { [team.eventDescriptor, linkEvents.pollDescriptor] }
 
     public func handleReadable(_ fd: Int32) {
+        // Everything the kernel queued is handled first and the actions it asks for are written after,
+        // coalesced: a port that flaps down and up within one batch costs no option write at all, and a
+        // storm of N events costs at most one write per option (the C teamd writes every intermediate
+        // state, one netlink round trip each).
+        pendingActions = []
+        defer { flushPendingActions() }
         do {
             if fd == team.eventDescriptor {
                 for event in try team.drainEvents() { try handle(event) }
@@ -349,6 +362,32 @@ public final class Daemon {
             }
         } catch {
             log.error("event handling failed: \(error)")
+        }
+    }
+
+    /// Actions held back while a batch of events is handled; nil outside a batch.
+    private var pendingActions: [TeamAction]?
+
+    /// Performs the held-back actions, each kernel option once with its last value, in the order of
+    /// those last writes: activebackup's "enable the new port, set activeport, disable the old one"
+    /// keeps its order, whatever came before it in the batch.
+    private func flushPendingActions() {
+        guard let actions = pendingActions else { return }
+        pendingActions = nil
+        for action in Self.coalesced(actions) {
+            do { try execute(action) } catch { log.error("event handling failed: \(error)") }
+        }
+    }
+
+    /// `actions` with every `setOption` but the last for each option dropped.
+    static func coalesced(_ actions: [TeamAction]) -> [TeamAction] {
+        var last: [TeamOptionID: Int] = [:]
+        for (position, action) in actions.enumerated() {
+            if case .setOption(let id, _) = action { last[id] = position }
+        }
+        return actions.enumerated().compactMap { position, action in
+            if case .setOption(let id, _) = action, last[id] != position { return nil }
+            return action
         }
     }
 
@@ -419,29 +458,35 @@ public final class Daemon {
     // MARK: Actions
 
     func perform(_ actions: [TeamAction]) throws {
-        for action in actions {
-            switch action {
-            case .setOption(let id, let value):
-                do {
-                    try team.setOption(id, to: value)
-                } catch {
-                    // A port that just left takes its options with it; that is not worth failing for.
-                    if let port = id.portIndex, engine.ports[index: port] == nil { continue }
-                    throw error
-                }
-            case .setPortAddress(let port, let address):
-                try route.setAddress(address.bytes, index: port)
-            case .setTeamAddress(let address):
-                try route.setAddress(address.bytes, index: teamIndex)
-            case .setCarrier(let on):
-                try route.setCarrier(on, index: teamIndex)
-            case .armTimer(let id, let ms):
-                timers.arm(id, at: clock() + Int64(ms))
-            case .cancelTimer(let id):
-                timers.cancel(id)
-            case .send:
-                break
+        if pendingActions != nil {
+            pendingActions!.append(contentsOf: actions)
+            return
+        }
+        for action in actions { try execute(action) }
+    }
+
+    private func execute(_ action: TeamAction) throws {
+        switch action {
+        case .setOption(let id, let value):
+            do {
+                try team.setOption(id, to: value)
+            } catch {
+                // A port that just left takes its options with it; that is not worth failing for.
+                if let port = id.portIndex, engine.ports[index: port] == nil { return }
+                throw error
             }
+        case .setPortAddress(let port, let address):
+            try route.setAddress(address.bytes, index: port)
+        case .setTeamAddress(let address):
+            try route.setAddress(address.bytes, index: teamIndex)
+        case .setCarrier(let on):
+            try route.setCarrier(on, index: teamIndex)
+        case .armTimer(let id, let ms):
+            timers.arm(id, at: clock() + Int64(ms))
+        case .cancelTimer(let id):
+            timers.cancel(id)
+        case .send:
+            break
         }
     }
 
