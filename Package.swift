@@ -41,8 +41,9 @@ let package = Package(
         .executableTarget(name: "teamdctl", dependencies: ["TeamdControl", "TeamJSON"], swiftSettings: strict),
         .executableTarget(name: "teamnl", dependencies: ["TeamKit", "TeamWire"], swiftSettings: strict),
         // Timing and monitoring for bench/compare inside the lab guest; not shipped.
-        .executableTarget(name: "labtool", dependencies: ["TeamKit", "TeamWire", "TeamJSON", "TeamdControl"],
+        .executableTarget(name: "labtool", dependencies: ["TeamKit", "TeamWire", "TeamJSON", "TeamdControl", "CLabSupport"],
                           swiftSettings: strict),
+        .target(name: "CLabSupport"),
         // Fakes shared by the tests.
         .target(name: "TeamTesting", dependencies: ["TeamKit", "TeamWire", "NetlinkCodec"],
                 path: "Tests/TeamTesting", swiftSettings: strict),

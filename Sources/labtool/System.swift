@@ -1,19 +1,11 @@
+import CLabSupport
 import Glibc
 
-/// The system calls labtool needs that Swift's Glibc module does not export (`setns`, `ppoll`
-/// are behind _GNU_SOURCE), looked up once with dlsym, and small wrappers over the rest.
+/// Small wrappers over the system calls labtool needs (`setns` and `ppoll` come from CLabSupport:
+/// Swift's Glibc module leaves out what glibc declares under _GNU_SOURCE).
 enum System {
-    private typealias SetnsFunction = @convention(c) (Int32, Int32) -> Int32
-    private typealias PpollFunction = @convention(c) (UnsafeMutablePointer<pollfd>?, nfds_t,
-                                                       UnsafePointer<timespec>?, UnsafeRawPointer?) -> Int32
     /// CLONE_NEWNET from linux/sched.h.
     private static let newNetworkNamespace: Int32 = 0x4000_0000
-
-    private static func symbol<T>(_ name: String, as type: T.Type) -> T {
-        let handle = dlopen(nil, RTLD_NOW)
-        guard let address = dlsym(handle, name) else { fatalError("labtool: no \(name) in the C library") }
-        return unsafeBitCast(address, to: type)
-    }
 
     /// Milliseconds on the monotonic clock, with nanosecond resolution.
     static func now() -> Double {
@@ -31,13 +23,12 @@ enum System {
 
     /// poll(2) with a sub-millisecond timeout (ppoll); nil waits forever.
     static func poll(_ fds: inout [pollfd], timeout milliseconds: Double?) -> Int32 {
-        let ppoll = symbol("ppoll", as: PpollFunction.self)
         return fds.withUnsafeMutableBufferPointer { buffer in
-            guard let milliseconds else { return ppoll(buffer.baseAddress, nfds_t(buffer.count), nil, nil) }
+            guard let milliseconds else { return lab_ppoll(buffer.baseAddress, nfds_t(buffer.count), nil) }
             let clamped = max(0, milliseconds)
             var ts = timespec(tv_sec: Int(clamped / 1000),
                               tv_nsec: Int(clamped.truncatingRemainder(dividingBy: 1000) * 1_000_000))
-            return ppoll(buffer.baseAddress, nfds_t(buffer.count), &ts, nil)
+            return lab_ppoll(buffer.baseAddress, nfds_t(buffer.count), &ts)
         }
     }
 
@@ -45,13 +36,12 @@ enum System {
     /// this thread and only for the sockets `body` opens: a socket keeps the namespace it was made in).
     static func inNamespace<T>(_ name: String?, _ body: () throws -> T) throws -> T {
         guard let name else { return try body() }
-        let setns = symbol("setns", as: SetnsFunction.self)
         let home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
         let target = open("/run/netns/\(name)", O_RDONLY | O_CLOEXEC)
         guard home >= 0, target >= 0 else { throw LabError("no network namespace \(name)") }
         defer { close(home); close(target) }
-        guard setns(target, newNetworkNamespace) == 0 else { throw LabError("setns \(name): \(errnoText())") }
-        defer { _ = setns(home, newNetworkNamespace) }
+        guard lab_setns(target, newNetworkNamespace) == 0 else { throw LabError("setns \(name): \(errnoText())") }
+        defer { _ = lab_setns(home, newNetworkNamespace) }
         return try body()
     }
 

@@ -195,6 +195,7 @@ public enum TeamdProcess {
         }
         report(0)
         log.info("\(version) successfully started.")
+        StartupCodeTrim.apply()
 
         let exit = runLoop(daemon: daemon, signalFD: signalFD, transports: transports, log: log)
         log.info("Exiting...")
