@@ -78,6 +78,7 @@ S3b="control: teamd CPU per StateDump"
 S3c="control: requests made per sample (10000 unless the time cap hit)"
 S4a="memory: VmRSS; 2 ports" S4b="memory: VmHWM; 2 ports"
 S4c="memory: VmRSS; 32 ports" S4d="memory: VmHWM; 32 ports"
+S4e="memory: RssAnon (private, not page cache); 2 ports" S4f="memory: RssAnon (private, not page cache); 32 ports"
 S6="event storm: last flap to teamd quiet with its state matching the links"
 S6b="event storm: first flap to match (16 ports x 500 flaps)"
 S6c="event storm: teamd CPU time; first flap to teamd quiet"
@@ -86,7 +87,7 @@ S7="teamdctl: 'teamdctl team0 state dump' process exec to exit (median of 3)"
 
 for rep in $(seq 1 "$REPS"); do
     for which in $(order "$rep"); do
-        unset start_ms parent_ms vmrss_kib vmhwm_kib ms rps requests teamd_cpu_us failover_ms lost sent link_ms \
+        unset start_ms parent_ms vmrss_kib vmhwm_kib rssanon_kib ms rps requests teamd_cpu_us failover_ms lost sent link_ms \
             flap_ms settle_ms total_ms teamd_cpu_ms state_right kernel_user_linkup_agrees
         ctl=$(ctl_bin $which)
         # Cases 1, 4 (2 ports), 7, 3, 2 on one daemon, in that order, so that memory is read before
@@ -96,7 +97,8 @@ for rep in $(seq 1 "$REPS"); do
         rec 1 "$S1b" ms lower $which $rep "$parent_ms"
         sleep 1
         out=$($LT memory --dev team0 ${PROFILE:+--smaps $PROFILE/smaps-$which-2ports.txt}) && eval "$out" && {
-            rec 4 "$S4a" KiB lower $which $rep "$vmrss_kib"; rec 4 "$S4b" KiB lower $which $rep "$vmhwm_kib"; }
+            rec 4 "$S4a" KiB lower $which $rep "$vmrss_kib"; rec 4 "$S4b" KiB lower $which $rep "$vmhwm_kib"
+            rec 4 "$S4e" KiB lower $which $rep "$rssanon_kib"; }
         out=$($LT spawn --warmup 1 --count 3 -- $ctl team0 state dump) && eval "$out" && rec 7 "$S7" ms lower $which $rep "$ms"
         out=$($LT control --dev team0 --count "$CONTROL_COUNT" --seconds "$CONTROL_SECONDS") && eval "$out" && {
             rec 3 "$S3" req/s higher $which $rep "$rps"; rec 3 "$S3b" us lower $which $rep "$teamd_cpu_us"
@@ -114,7 +116,8 @@ for rep in $(seq 1 "$REPS"); do
         rec 1 "$S1c" ms lower $which $rep "$start_ms"
         sleep 1
         out=$($LT memory --dev team0 ${PROFILE:+--smaps $PROFILE/smaps-$which-32ports.txt}) && eval "$out" && {
-            rec 4 "$S4c" KiB lower $which $rep "$vmrss_kib"; rec 4 "$S4d" KiB lower $which $rep "$vmhwm_kib"; }
+            rec 4 "$S4c" KiB lower $which $rep "$vmrss_kib"; rec 4 "$S4d" KiB lower $which $rep "$vmhwm_kib"
+            rec 4 "$S4f" KiB lower $which $rep "$rssanon_kib"; }
         stop_team
 
         # Case 6: 16 dummy ports, roundrobin, each carrier flapped FLAPS times.

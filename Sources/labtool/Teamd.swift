@@ -149,7 +149,8 @@ enum Teamd {
         emit([("ms", median(times))] + times.enumerated().map { ("ms_\($0.offset + 1)", $0.element) })
     }
 
-    /// `labtool memory --dev DEV [--smaps PATH]`: VmRSS and VmHWM of DEV's teamd, in KiB; with --smaps,
+    /// `labtool memory --dev DEV [--smaps PATH]`: VmRSS, VmHWM and RssAnon (the memory no other process
+    /// shares or could get back from the page cache) of DEV's teamd, in KiB; with --smaps,
     /// copies /proc/PID/smaps there for the profile.
     static func memory(_ options: Options) throws {
         let device = try options.string("dev")
@@ -168,7 +169,7 @@ enum Teamd {
                 close(fd)
             }
         }
-        emit([("vmrss_kib", field("VmRSS")), ("vmhwm_kib", field("VmHWM"))])
+        emit([("vmrss_kib", field("VmRSS")), ("vmhwm_kib", field("VmHWM")), ("rssanon_kib", field("RssAnon"))])
     }
 }
 
