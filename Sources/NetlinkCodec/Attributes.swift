@@ -192,7 +192,11 @@ public struct AttributeWriter: Sendable {
         appendRaw(type: attribute.rawType, payload: attribute.payload)
     }
 
+    /// An attribute's length is 16 bits: callers bound what they write (TeamDevice refuses option values
+    /// that cannot fit, with an error), so a longer payload here is a programming error.
     private mutating func appendRaw(type: UInt16, payload: [UInt8]) {
+        precondition(payload.count <= Int(UInt16.max) - NetlinkAttribute.headerSize,
+                     "netlink attribute \(type): \(payload.count)-byte payload does not fit in 16 bits")
         bytes.appendNative(UInt16(NetlinkAttribute.headerSize + payload.count))
         bytes.appendNative(type)
         bytes.append(contentsOf: payload)

@@ -108,6 +108,17 @@ public final class TeamDevice {
     /// TEAM_CMD_OPTIONS_SET for one option, waiting for the kernel's ACK; then the cache
     /// holds the new value, marked changed, as libteam does.
     public func setOption(_ id: TeamOptionID, to value: TeamOptionValue) throws {
+        // A netlink attribute holds at most 65,535 bytes with its header and the option's nests; a value
+        // that cannot fit is refused here (E2BIG), before the codec is asked to write it.
+        let size: Int
+        switch value {
+        case .string(let text): size = text.utf8.count + 1
+        case .binary(let bytes): size = bytes.count
+        default: size = 0
+        }
+        guard size + id.name.utf8.count <= Self.maximumValueSize else {
+            throw NetlinkError(.system(errno: 7 /* E2BIG */), operation: "OPTIONS_SET \(id): a \(size)-byte value")
+        }
         let request = TeamMessage.setOption(teamIndex: teamIndex, id: id, value: value).message(family: family.id, flags: [])
         do {
             try connection.request(request, operation: "OPTIONS_SET \(id)")
@@ -123,6 +134,10 @@ public final class TeamDevice {
             optionCache.append(TeamOption(id: id, value: value, isChanged: true))
         }
     }
+
+    /// The largest option value (plus name) one OPTIONS_SET can carry: a netlink attribute's 16-bit
+    /// length less the nests' and the other attributes' headers, with room to spare.
+    public static let maximumValueSize = 65_535 - 512
 
     /// Convenience for `setOption(TeamOptionID(...), to:)`.
     public func setOption(named name: String, port: UInt32? = nil, arrayIndex: UInt32? = nil,

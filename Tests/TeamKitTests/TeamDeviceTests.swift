@@ -74,6 +74,21 @@ struct Lab {
         #expect(other.option(named: "lb_tx_hash_to_port_mapping", arrayIndex: 7)?.value == .u32(lab.eth2))
     }
 
+    @Test("a value too long for one netlink attribute is an error, not a trap, and sends nothing")
+    func oversizedValueIsRefused() throws {
+        let lab = try Lab(mode: "loadbalance")
+        let device = try lab.device(listening: false)
+        let before = lab.kernel.requests.count
+        #expect(throws: NetlinkError.self) {
+            try device.setOption(named: "bpf_hash_func", to: .binary([UInt8](repeating: 6, count: 70_000)))
+        }
+        #expect(throws: NetlinkError.self) {
+            try device.setOption(named: "mode", to: .string(String(repeating: "x", count: 65_536)))
+        }
+        #expect(lab.kernel.requests.count == before)
+        #expect(device.option(named: "mode")?.value == .string("loadbalance"))
+    }
+
     @Test func setWithoutAnyListenerStillSucceeds() throws {
         // Kernel 6.1 answers ESRCH after setting when no one listens to change_event.
         let lab = try Lab(mode: "activebackup")
