@@ -3,7 +3,7 @@ SWIFT ?= swift
 
 .PHONY: deps setup build release test unit lab demo clean-lab
 
-# The Debian packages the build needs (libsystemd-dev for D-Bus, libzmq3-dev for ZeroMQ) and the lab's,
+# The Debian packages the build needs (libzmq3-dev for ZeroMQ; D-Bus needs none) and the lab's,
 # installed before anything is compiled, whatever the order or -j of the targets given.
 deps:
 	lab/setup --packages
@@ -15,8 +15,7 @@ setup: deps
 build: deps
 	$(SWIFT) build
 
-# Static Swift runtime: the binaries need only glibc, libsystemd and libzmq (Debian's libsystemd0 and
-# libzmq5) on the target.
+# Static Swift runtime: the binaries need only glibc and libzmq (Debian's libzmq5) on the target.
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 

@@ -29,10 +29,9 @@ let package = Package(
             "TeamKit", "TeamWire", "TeamJSON", "Packets", "TeamdControl",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .target(name: "TeamdControl", dependencies: ["TeamJSON", "CSystemdBus", "CZeroMQ"], swiftSettings: strict),
-        // The C libraries of the D-Bus and ZeroMQ transports (Debian: libsystemd-dev, libzmq3-dev).
-        // Their shim headers stop the build with the package's name when it is missing.
-        .systemLibrary(name: "CSystemdBus", providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "TeamdControl", dependencies: ["TeamJSON", "CZeroMQ"], swiftSettings: strict),
+        // The C library of the ZeroMQ transport (Debian: libzmq3-dev); D-Bus is our own code.
+        // Its shim header stops the build with the package's name when it is missing.
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         // Thin executables.
         .executableTarget(name: "teamd", dependencies: [

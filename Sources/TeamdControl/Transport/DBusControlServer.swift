@@ -1,4 +1,3 @@
-import CSystemdBus
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -22,23 +21,21 @@ public enum DBusServerEvent: Hashable, Sendable {
 public enum DBusServerError: Error, Hashable, Sendable, CustomStringConvertible {
     /// No connection to the system bus.
     case connectFailed(errno: Int32)
-    /// The object could not be registered.
-    case objectFailed(errno: Int32)
     /// Another process owns the name.
     case nameTaken(String)
     /// The bus refused the name (policy: the policy file is missing or we are not root).
     case nameRefused(String, errno: Int32, busError: String?)
-    /// `sd_bus_process` failed.
+    /// Reading or writing the bus connection failed, or the bus closed it.
     case processFailed(errno: Int32)
     /// A reply could not be sent.
     case replyFailed(member: String, errno: Int32)
+    /// A message from the bus that is not valid D-Bus; it was skipped.
+    case malformedMessage(String)
 
     public var description: String {
         switch self {
         case .connectFailed(let code):
             return "dbus: Could not acquire the system bus: \(errnoDescription(code))"
-        case .objectFailed(let code):
-            return "dbus: Could not set up message handler: \(errnoDescription(code))"
         case .nameTaken(let name):
             return "dbus: name \(name) already taken."
         case .nameRefused(let name, let code, let busError):
@@ -47,25 +44,25 @@ public enum DBusServerError: Error, Hashable, Sendable, CustomStringConvertible 
             return "dbus: processing the bus connection failed: \(errnoDescription(code))"
         case .replyFailed(let member, let code):
             return "dbus: Failed to send the reply to \(member): \(errnoDescription(code))"
+        case .malformedMessage(let reason):
+            return "dbus: skipped a malformed message: \(reason)"
         }
     }
 }
 
-/// teamd's D-Bus control server (teamd/teamd_dbus.c) over sd-bus: object
-/// `/org/libteam/teamd` with interface `org.libteam.teamd` on the system bus, name
-/// `org.libteam.teamd.DEV`.
+/// teamd's D-Bus control server (teamd/teamd_dbus.c): object `/org/libteam/teamd` with
+/// interface `org.libteam.teamd` on the system bus, name `org.libteam.teamd.DEV`, over
+/// our own D-Bus connection (`DBusConnection`).
 ///
 /// Built for a single-threaded poll loop: poll `descriptor` for `pollEvents`, wake up
 /// after `timeoutMilliseconds()` at the latest, and call `process(handler:)` after
 /// either; it reads, dispatches and answers everything that is waiting. The handler runs
-/// synchronously inside `process`.
+/// synchronously inside `process`. Setting up (`init`, `requestName`) waits for the bus,
+/// at most `setupTimeout` for each step.
 public final class DBusControlServer {
     public let teamDevice: String
     public let busName: String
-    private var bus: OpaquePointer?
-    private var slot: OpaquePointer?
-    /// The handler of the `process` call under way.
-    private var handler: ((ControlRequest) -> ControlReply)?
+    private var connection: DBusConnection?
     private var events: [DBusServerEvent] = []
 
     /// How many messages one `process` call handles before it returns to the loop, so
@@ -73,28 +70,32 @@ public final class DBusControlServer {
     /// `timeoutMilliseconds()` 0, so the loop comes straight back.
     public static let messagesPerProcess = 64
 
-    /// Connects to the system bus (or the bus at `busAddress`) and registers the object.
+    /// The longest wait for the bus while setting up (sd-bus's default call timeout).
+    public static let setupTimeout: Duration = .seconds(25)
+
+    /// `DBUS_NAME_FLAG_DO_NOT_QUEUE`: fail rather than wait in line for the name.
+    static let doNotQueue: UInt32 = 0x4
+
+    /// Connects to the system bus (or the bus at `busAddress`: a D-Bus address such as
+    /// `unix:path=/run/dbus/system_bus_socket`), authenticates and says `Hello`.
     /// The name is requested separately, by `requestName()`: teamd does it last, once
     /// its ports are in place, because a client such as NetworkManager treats the name
     /// appearing as "teamd is ready".
-    public init(teamDevice: String, busAddress: String? = nil) throws(DBusServerError) {
+    public convenience init(teamDevice: String, busAddress: String? = nil) throws(DBusServerError) {
+        let connection: DBusConnection
+        do throws(DBusConnectionError) {
+            connection = try DBusConnection.open(address: busAddress, timeout: Self.setupTimeout)
+        } catch {
+            throw .connectFailed(errno: error.errno)
+        }
+        self.init(teamDevice: teamDevice, connection: connection)
+    }
+
+    /// Serves on a connection that has said `Hello` (the tests' scripted bus).
+    init(teamDevice: String, connection: DBusConnection) {
         self.teamDevice = teamDevice
         self.busName = TeamdDBus.busName(teamDevice: teamDevice)
-        let opened: OpaquePointer
-        switch SystemdBus.open(address: busAddress) {
-        case .success(let bus): opened = bus
-        case .failure(let error): throw .connectFailed(errno: error.code)
-        }
-        bus = opened
-        let result = sd_bus_add_object(opened, &slot, TeamdDBus.objectPath, { message, userdata, _ in
-            guard let message, let userdata else { return 0 }
-            let server = Unmanaged<DBusControlServer>.fromOpaque(userdata).takeUnretainedValue()
-            return server.dispatch(message)
-        }, Unmanaged.passUnretained(self).toOpaque())
-        guard result >= 0 else {
-            close()
-            throw .objectFailed(errno: -result)
-        }
+        self.connection = connection
     }
 
     deinit {
@@ -104,124 +105,181 @@ public final class DBusControlServer {
     /// Requests `org.libteam.teamd.DEV` without queueing: if another process owns it,
     /// this fails (as the C teamd does).
     public func requestName() throws(DBusServerError) {
-        guard let bus else { throw .connectFailed(errno: ENOTCONN) }
-        let result = sd_bus_request_name(bus, busName, 0)
-        if result >= 0 || result == -EALREADY { return }
-        if result == -EEXIST { throw .nameTaken(busName) }
-        throw .nameRefused(busName, errno: -result, busError: result == -EACCES ? "access denied by the bus policy" : nil)
+        guard let connection else { throw .connectFailed(errno: ENOTCONN) }
+        guard DBusNames.isValidBusName(busName) else { throw .nameRefused(busName, errno: EINVAL, busError: nil) }
+        let request = DBusMessage.methodCall(
+            destination: DBusConnection.busDriverName, path: DBusConnection.busDriverPath,
+            interface: DBusConnection.busDriverName, member: "RequestName",
+            body: [.string(busName), .uint32(Self.doNotQueue)])
+        let reply: DBusMessage
+        do throws(DBusConnectionError) {
+            reply = try connection.call(request, timeout: Self.setupTimeout)
+        } catch {
+            throw .nameRefused(busName, errno: error.errno, busError: nil)
+        }
+        if reply.kind == .error {
+            if reply.errorName == DBusConnection.accessDeniedError {
+                throw .nameRefused(busName, errno: EACCES, busError: "access denied by the bus policy")
+            }
+            let text = (reply.errorName ?? "error") + (reply.errorMessage.map { ": \($0)" } ?? "")
+            throw .nameRefused(busName, errno: EIO, busError: text)
+        }
+        // DBUS_REQUEST_NAME_REPLY_*: PRIMARY_OWNER 1, IN_QUEUE 2, EXISTS 3, ALREADY_OWNER 4.
+        switch reply.body.first?.uint32Value {
+        case 1, 2, 4: return
+        case 3: throw .nameTaken(busName)
+        default: throw .nameRefused(busName, errno: EIO, busError: "unexpected RequestName reply")
+        }
     }
 
     /// The bus connection's descriptor; `nil` once closed.
     public var descriptor: Int32? {
-        guard let bus else { return nil }
-        let descriptor = sd_bus_get_fd(bus)
-        return descriptor >= 0 ? descriptor : nil
+        guard let connection, connection.descriptor >= 0 else { return nil }
+        return connection.descriptor
     }
 
     /// The poll events to wait for: POLLIN, and POLLOUT while output is queued.
     public var pollEvents: Int16 {
-        guard let bus else { return 0 }
-        let events = sd_bus_get_events(bus)
-        return events > 0 ? Int16(truncatingIfNeeded: events) : Int16(POLLIN)
+        guard let connection else { return 0 }
+        return Int16(POLLIN) | (connection.hasPendingOutput ? Int16(POLLOUT) : 0)
     }
 
-    /// When `process` must run even if the descriptor stays quiet (timeouts of the bus
-    /// library, or messages it has already read); `nil` for never.
+    /// When `process` must run even if the descriptor stays quiet: 0 when messages are
+    /// already read and waiting (more than one `process` call handles, or read during
+    /// `requestName`); `nil` for never.
     public func timeoutMilliseconds() -> Int64? {
-        guard let bus else { return nil }
-        return SystemdBus.timeoutMilliseconds(bus)
+        guard let connection else { return nil }
+        return connection.hasBufferedMessage ? 0 : nil
     }
 
     /// Reads and answers what is waiting, each request with `handler`. Returns what
     /// happened, for the log.
     @discardableResult
     public func process(handler: (ControlRequest) -> ControlReply) -> [DBusServerEvent] {
-        withoutActuallyEscaping(handler) { handler in
-            self.handler = handler
-            defer { self.handler = nil }
-            for _ in 0..<Self.messagesPerProcess {
-                guard let bus else { break }
-                let result = sd_bus_process(bus, nil)
-                if result < 0 {
-                    // ECONNRESET, ENOTCONN: the bus daemon went away. teamd goes on
-                    // without D-Bus, as the C teamd does (exit_on_disconnect is off).
-                    events.append(.disconnected(.processFailed(errno: -result)))
-                    close()
-                    break
-                }
-                if result == 0 { break }
-            }
-        }
         defer { events.removeAll() }
+        guard let connection else { return events }
+        var failure: DBusConnectionError?
+        do throws(DBusConnectionError) {
+            try connection.receiveAvailable()
+            for _ in 0..<Self.messagesPerProcess {
+                guard let received = try connection.nextMessage() else { break }
+                switch received {
+                case .message(let message): dispatch(message, on: connection, handler: handler)
+                case .malformed(let error): events.append(.failed(.malformedMessage(error.description)))
+                }
+            }
+            if connection.atEnd, !connection.hasBufferedMessage { throw .closed }
+            try connection.flush()
+        } catch {
+            failure = error
+        }
+        if let failure {
+            // The bus daemon went away (or broke the protocol). teamd goes on without
+            // D-Bus, as the C teamd does (exit_on_disconnect is off).
+            events.append(.disconnected(.processFailed(errno: failure.errno)))
+            close()
+        }
         return events
     }
 
-    /// Releases the name and closes the connection.
+    /// Closes the connection; the bus releases the name.
     public func close() {
-        if let slot {
-            sd_bus_slot_unref(slot)
-            self.slot = nil
-        }
-        if let bus {
-            sd_bus_flush_close_unref(bus)
-            self.bus = nil
+        if let connection {
+            try? connection.flush()
+            connection.close()
+            self.connection = nil
         }
     }
 
     // MARK: Dispatch
 
-    /// One method call to our object; returns what sd-bus expects of an object callback:
-    /// 1 when answered, 0 to let it answer (standard interfaces, other calls).
-    private func dispatch(_ message: OpaquePointer) -> Int32 {
-        guard sd_bus_message_is_method_call(message, nil, nil) > 0,
-            let member = SystemdBus.string(sd_bus_message_get_member(message))
-        else { return 0 }
-        let interface = SystemdBus.string(sd_bus_message_get_interface(message))
-        let signature = SystemdBus.string(sd_bus_message_get_signature(message, 1)) ?? ""
-        let sender = SystemdBus.string(sd_bus_message_get_sender(message))
-        let arguments = SystemdBus.readStrings(message, signature: signature) ?? []
-        switch TeamdDBus.call(interface: interface, member: member, signature: signature, arguments: arguments) {
-        case .notHandled:
-            return 0
-        case .introspect:
-            send(.success(TeamdDBus.introspectionXML), to: message, member: member)
-        case .error(let error):
-            events.append(.rejected(error, member: member, sender: sender))
-            send(.failure(error), to: message, member: member)
-        case .control(let request):
-            events.append(.request(request, sender: sender))
-            let reply = handler?(request) ?? .failure(ControlError(code: .invalidRequest, message: "Not serving."))
-            send(TeamdDBus.reply(to: request.method, with: reply), to: message, member: member)
+    /// Answers one message: teamd's methods on our object, the standard interfaces
+    /// everywhere, errors for other calls; signals (NameAcquired, ...) and stray replies
+    /// need nothing.
+    private func dispatch(_ message: DBusMessage, on connection: DBusConnection,
+                          handler: (ControlRequest) -> ControlReply)
+    {
+        guard message.kind == .methodCall, let member = message.member, let path = message.path else { return }
+        let signature = message.signature
+        let sender = message.sender
+        if path == TeamdDBus.objectPath {
+            let arguments = message.body.compactMap(\.stringValue)
+            switch TeamdDBus.call(interface: message.interface, member: member, signature: signature,
+                                  arguments: arguments)
+            {
+            case .notHandled:
+                break
+            case .introspect:
+                send(.success(TeamdDBus.introspectionXML), to: message, member: member, on: connection)
+                return
+            case .error(let error):
+                events.append(.rejected(error, member: member, sender: sender))
+                send(.failure(error), to: message, member: member, on: connection)
+                return
+            case .control(let request):
+                events.append(.request(request, sender: sender))
+                let reply = handler(request)
+                send(TeamdDBus.reply(to: request.method, with: reply), to: message, member: member, on: connection)
+                return
+            }
         }
-        return 1
+        switch TeamdDBus.standardCall(path: path, interface: message.interface, member: member, signature: signature) {
+        case .ping:
+            send(.success(nil), to: message, member: member, on: connection)
+        case .machineID:
+            if let identifier = Self.machineID() {
+                send(.success(identifier), to: message, member: member, on: connection)
+            } else {
+                send(.failure(DBusErrorReply(name: "org.freedesktop.DBus.Error.FileNotFound",
+                                             message: "No machine ID (/etc/machine-id)")),
+                     to: message, member: member, on: connection)
+            }
+        case .introspect(let xml):
+            send(.success(xml), to: message, member: member, on: connection)
+        case .error(let error):
+            send(.failure(error), to: message, member: member, on: connection)
+        }
     }
 
-    private func send(_ reply: Result<String?, DBusErrorReply>, to call: OpaquePointer, member: String) {
-        var result: Int32
+    /// Queues the reply (nothing for a call that asked for none); the end of `process`
+    /// flushes it.
+    private func send(_ reply: Result<String?, DBusErrorReply>, to call: DBusMessage, member: String,
+                      on connection: DBusConnection)
+    {
+        guard call.expectsReply else { return }
+        let message: DBusMessage
         switch reply {
-        case .failure(let error):
-            result = error.name.withCString { name in
-                error.message.withCString { text in
-                    var busError = sd_bus_error(name: name, message: text, _need_free: 0)
-                    return sd_bus_reply_method_error(call, &busError)
-                }
-            }
-        case .success(let value):
-            // Nothing to send for a call that asked for no reply.
-            guard sd_bus_message_get_expect_reply(call) > 0 else { return }
-            var message: OpaquePointer?
-            result = sd_bus_message_new_method_return(call, &message)
-            guard result >= 0, let message else { break }
-            defer { sd_bus_message_unref(message) }
-            if let value {
-                result = value.withCString { sd_bus_message_append_basic(message, SystemdBus.stringType, $0) }
-            }
-            if result >= 0, let bus {
-                result = sd_bus_send(bus, message, nil)
-            }
+        case .success(let value): message = .methodReturn(to: call, body: value.map { [.string($0)] } ?? [])
+        case .failure(let error): message = .error(to: call, name: error.name, message: error.message)
         }
-        if result < 0 {
-            events.append(.failed(.replyFailed(member: member, errno: -result)))
+        do throws(DBusConnectionError) {
+            try connection.send(message)
+        } catch {
+            events.append(.failed(.replyFailed(member: member, errno: error.errno)))
         }
     }
+
+    /// The 32 hex digits of `/etc/machine-id` (or D-Bus's own copy).
+    static func machineID() -> String? {
+        for path in ["/etc/machine-id", "/var/lib/dbus/machine-id"] {
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 64)
+            let count = buffer.withUnsafeMutableBytes { raw in retryingEINTR { read(descriptor, raw.baseAddress, raw.count) } }
+            _ = closeFile(descriptor)
+            guard count >= 32 else { continue }
+            let text = String(decoding: buffer[0..<32], as: UTF8.self)
+            if text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
+            {
+                return text
+            }
+        }
+        return nil
+    }
+}
+
+/// close(2), which the server's own `close` hides.
+private func closeFile(_ descriptor: Int32) -> Int32 {
+    close(descriptor)
 }

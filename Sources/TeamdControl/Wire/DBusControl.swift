@@ -1,6 +1,6 @@
 /// teamd's control interface on D-Bus (teamd/teamd_dbus.c, teamd_dbus_common.h): the
 /// names, how a method call maps to a `ControlRequest`, how a `ControlReply` maps to a
-/// D-Bus reply, and the introspection data. Pure values; the sd-bus glue is in
+/// D-Bus reply, and the introspection data. Pure values; the socket work is in
 /// `DBusControlServer` and `DBusControlTransport`.
 public enum TeamdDBus {
     /// `TEAMD_DBUS_SERVICE`: the bus name is this plus `.` and the team device's name.
@@ -48,8 +48,8 @@ public enum TeamdDBus {
         case introspect
         /// A call to teamd's interface that is wrong: answer this error.
         case error(DBusErrorReply)
-        /// Not for teamd (another interface): left to the bus library, which answers the
-        /// standard interfaces (`Peer`) and refuses the rest.
+        /// Not for teamd (another interface): answered by `standardCall`, which handles
+        /// the standard interfaces (`Peer`) and refuses the rest.
         case notHandled
     }
 
@@ -81,6 +81,86 @@ public enum TeamdDBus {
         }
     }
 
+    /// What a server answers for a call that is not teamd's (`call` said `notHandled`,
+    /// or another object path), the way sd-bus answered for teamd before: the `Peer`
+    /// methods on any path, `Introspect` on the paths above teamd's object (listing the
+    /// next element as a child node), and errors for the rest.
+    public enum StandardCall: Hashable, Sendable {
+        /// `org.freedesktop.DBus.Peer.Ping`: an empty reply.
+        case ping
+        /// `org.freedesktop.DBus.Peer.GetMachineId`: the machine id (`/etc/machine-id`).
+        case machineID
+        /// `Introspect` of a path above teamd's object: this XML.
+        case introspect(String)
+        /// Anything else: this error.
+        case error(DBusErrorReply)
+    }
+
+    static let unknownObjectError = "org.freedesktop.DBus.Error.UnknownObject"
+    static let invalidArgsError = "org.freedesktop.DBus.Error.InvalidArgs"
+
+    /// See `StandardCall`.
+    public static func standardCall(path: String, interface: String?, member: String, signature: String)
+        -> StandardCall
+    {
+        let peerMethods = ["Ping", "GetMachineId"]
+        if interface == peerInterface || (interface == nil && peerMethods.contains(member)) {
+            guard peerMethods.contains(member) else {
+                return .error(DBusErrorReply(
+                    name: unknownMethodError, message: "Unknown method '\(member)' or interface '\(peerInterface)'."))
+            }
+            guard signature.isEmpty else {
+                return .error(DBusErrorReply(name: invalidArgsError, message: "Expected no parameters"))
+            }
+            return member == "Ping" ? .ping : .machineID
+        }
+        let known = path == objectPath || isAbove(path, objectPath)
+        guard known else {
+            return .error(DBusErrorReply(name: unknownObjectError, message: "Unknown object '\(path)'."))
+        }
+        if member == "Introspect", interface == nil || interface == introspectableInterface, path != objectPath {
+            guard signature.isEmpty else {
+                return .error(DBusErrorReply(name: invalidArgsError, message: "Expected no parameters"))
+            }
+            return .introspect(parentIntrospectionXML(path: path))
+        }
+        return .error(DBusErrorReply(
+            name: unknownMethodError,
+            message: "Unknown method '\(member)' or interface '\(interface ?? "(null)")'."))
+    }
+
+    /// Whether `path` is a proper ancestor of `descendant` (`/` is everyone's).
+    static func isAbove(_ path: String, _ descendant: String) -> Bool {
+        if path == "/" { return descendant != "/" }
+        return descendant.hasPrefix(path + "/")
+    }
+
+    /// The introspection data of a path above teamd's object: the standard interfaces
+    /// and the next path element down towards the object as a child node.
+    static func parentIntrospectionXML(path: String) -> String {
+        let rest = objectPath.dropFirst(path == "/" ? 1 : path.count + 1)
+        let child = rest.split(separator: "/").first.map(String.init) ?? ""
+        return """
+            <!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"
+            "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">
+            <node>
+             <interface name="\(peerInterface)">
+              <method name="Ping"/>
+              <method name="GetMachineId">
+               <arg type="s" name="machine_uuid" direction="out"/>
+              </method>
+             </interface>
+             <interface name="\(introspectableInterface)">
+              <method name="Introspect">
+               <arg type="s" name="data" direction="out"/>
+              </method>
+             </interface>
+             <node name="\(child)"/>
+            </node>
+
+            """
+    }
+
     /// The D-Bus reply for a method's result: on success one string (`s`) for the
     /// methods that return one and no arguments for the others; on failure the
     /// `org.libteam.teamd.<Code>` error with teamd's message.
@@ -91,7 +171,7 @@ public enum TeamdDBus {
         }
     }
 
-    /// The introspection data of `objectPath`: the standard interfaces sd-bus answers
+    /// The introspection data of `objectPath`: the standard interfaces the server answers
     /// there, and teamd's methods with their in arguments (named as teamd names them)
     /// and, unlike the C teamd's data, their out argument.
     public static let introspectionXML: String = {

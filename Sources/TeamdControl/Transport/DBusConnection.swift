@@ -1,0 +1,428 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Why a D-Bus connection failed.
+enum DBusConnectionError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A system call failed (connect: ENOENT with no bus socket, ECONNREFUSED, EACCES;
+    /// send: EPIPE, ECONNRESET; ENOBUFS when our output queue is full).
+    case system(errno: Int32)
+    /// The address (`DBUS_SYSTEM_BUS_ADDRESS` or the one given) is malformed or has no
+    /// entry we can connect to.
+    case invalidAddress(String)
+    /// The bus closed the connection.
+    case closed
+    /// No answer before the deadline.
+    case timedOut
+    /// The bus refused our credentials.
+    case authenticationRejected(String)
+    /// The bus sent something that is not D-Bus (a bad authentication line, a message
+    /// whose framing cannot be followed).
+    case protocolViolation(String)
+    /// A message of ours could not be encoded.
+    case unencodable(DBusWireError)
+    /// The bus answered `Hello` with an error.
+    case helloRefused(name: String, message: String?)
+
+    /// The errno sd-bus reports for the same failure, which the callers' errors carry.
+    var errno: Int32 {
+        switch self {
+        case .system(let code): return code
+        case .invalidAddress, .unencodable: return EINVAL
+        case .closed: return ECONNRESET
+        case .timedOut: return ETIMEDOUT
+        case .authenticationRejected: return EPERM
+        case .protocolViolation: return EBADMSG
+        case .helloRefused(let name, _): return name == DBusConnection.accessDeniedError ? EACCES : EIO
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .system(let code): return errnoDescription(code)
+        case .invalidAddress(let text): return "bad D-Bus address: \(text)"
+        case .closed: return "the bus closed the connection"
+        case .timedOut: return "no answer from the bus in time"
+        case .authenticationRejected(let line): return "the bus rejected authentication: \(line)"
+        case .protocolViolation(let text): return "D-Bus protocol violation: \(text)"
+        case .unencodable(let error): return "\(error)"
+        case .helloRefused(let name, let message): return "Hello refused: \(name)" + (message.map { ": \($0)" } ?? "")
+        }
+    }
+}
+
+/// A point on CLOCK_MONOTONIC to wait until.
+struct MonotonicDeadline {
+    var nanoseconds: Int64
+
+    static func now() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+    }
+
+    init(after duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        let (whole, overflow) = max(seconds, 0).multipliedReportingOverflow(by: 1_000_000_000)
+        let span = overflow ? Int64.max / 2 : whole + max(attoseconds, 0) / 1_000_000_000
+        nanoseconds = Self.now().addingReportingOverflow(min(span, Int64.max / 2)).partialValue
+    }
+
+    /// What is left, in milliseconds rounded up, for poll(2); 0 once passed.
+    var remainingMilliseconds: Int32 {
+        let left = nanoseconds - Self.now()
+        guard left > 0 else { return 0 }
+        return Int32(clamping: (left + 999_999) / 1_000_000)
+    }
+}
+
+/// A client connection to a message bus over a UNIX stream socket: connect, EXTERNAL
+/// authentication, `Hello`, then messages in both directions. The socket is non-blocking;
+/// the blocking operations (`open`, `call`) wait with poll(2) until a deadline, and the
+/// daemon drives the rest from its poll loop (`receiveAvailable`, `nextMessage`, `flush`).
+final class DBusConnection {
+    /// What `nextMessage` found in the input.
+    enum Received: Hashable {
+        case message(DBusMessage)
+        /// A message whose framing is sound but whose content is not valid; skipped.
+        case malformed(DBusWireError)
+    }
+
+    static let busDriverName = "org.freedesktop.DBus"
+    static let busDriverPath = "/org/freedesktop/DBus"
+    static let accessDeniedError = "org.freedesktop.DBus.Error.AccessDenied"
+    /// How much unsent output we keep before refusing more (sd-bus also caps its queue).
+    static let maximumOutput = 16 << 20
+
+    /// The socket; -1 once closed.
+    private(set) var descriptor: Int32
+    /// Our unique name on the bus (`:1.42`), from `Hello`.
+    private(set) var uniqueName: String?
+    /// The bus closed its end; what was read before is still there to take.
+    private(set) var atEnd = false
+    private var input: [UInt8] = []
+    private var inputStart = 0
+    private var output: [UInt8] = []
+    private var outputStart = 0
+    /// Messages read while `call` waited for its reply, in arrival order.
+    private var pending: [Received] = []
+    private var lastSerial: UInt32 = 0
+
+    /// Takes over a connected stream socket (made non-blocking here).
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+        let flags = fcntl(descriptor, F_GETFL)
+        if flags >= 0 { _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) }
+    }
+
+    deinit {
+        close()
+    }
+
+    func close() {
+        if descriptor >= 0 {
+            closeDescriptor(descriptor)
+            descriptor = -1
+        }
+    }
+
+    // MARK: Opening
+
+    /// Connects to the bus at `address` (default: `DBUS_SYSTEM_BUS_ADDRESS`, else the
+    /// standard system bus socket), trying the entries of an address list in order,
+    /// authenticates and says `Hello`, all before `timeout` is over.
+    static func open(address: String?, timeout: Duration) throws(DBusConnectionError) -> DBusConnection {
+        let deadline = MonotonicDeadline(after: timeout)
+        let text = address ?? getenv(DBusAddress.systemBusVariable).map { String(cString: $0) }
+            ?? DBusAddress.defaultSystemBus
+        let entries: [DBusAddress]
+        do {
+            entries = try DBusAddress.parse(text)
+        } catch {
+            throw .invalidAddress(text)
+        }
+        var failure = DBusConnectionError.invalidAddress(text)
+        for entry in entries {
+            switch connectSocket(to: entry, deadline: deadline) {
+            case .success(let descriptor):
+                let connection = DBusConnection(descriptor: descriptor)
+                try connection.authenticate(deadline: deadline)
+                try connection.hello(deadline: deadline)
+                return connection
+            case .failure(let error):
+                failure = error
+            }
+        }
+        throw failure
+    }
+
+    private static func connectSocket(to address: DBusAddress, deadline: MonotonicDeadline)
+        -> Result<Int32, DBusConnectionError>
+    {
+        var socketAddress = sockaddr_un()
+        socketAddress.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: socketAddress.sun_path)
+        let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)!
+        let length: Int
+        switch address {
+        case .unixPath(let path):
+            guard let (filled, filledLength) = unixSocketAddress(path) else {
+                return .failure(.system(errno: ENAMETOOLONG))
+            }
+            socketAddress = filled
+            length = Int(filledLength)
+        case .unixAbstract(let name):
+            // A NUL, then the name, and the length says where it ends (no NUL after).
+            let bytes = Array(name.utf8)
+            guard bytes.count + 1 <= capacity else { return .failure(.system(errno: ENAMETOOLONG)) }
+            withUnsafeMutableBytes(of: &socketAddress.sun_path) { raw in
+                raw[0] = 0
+                for (index, byte) in bytes.enumerated() { raw[index + 1] = byte }
+            }
+            length = pathOffset + 1 + bytes.count
+        case .unsupported(let text):
+            return .failure(.invalidAddress(text))
+        }
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+        let descriptor = socket(AF_UNIX, type, 0)
+        guard descriptor >= 0 else { return .failure(.system(errno: errno)) }
+        while true {
+            let result = withUnsafePointer(to: &socketAddress) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                    retryingEINTR { Int(connect(descriptor, address, socklen_t(length))) }
+                }
+            }
+            if result == 0 || result == -Int(EISCONN) { return .success(descriptor) }
+            // A non-blocking UNIX connect says EAGAIN while the listener's backlog is
+            // full: try again until the deadline.
+            if result == -Int(EAGAIN), deadline.remainingMilliseconds > 0 {
+                _ = poll(nil, 0, 10)
+                continue
+            }
+            closeDescriptor(descriptor)
+            return .failure(result == -Int(EAGAIN) ? .timedOut : .system(errno: Int32(-result)))
+        }
+    }
+
+    /// "Authentication Protocol": the NUL byte and `AUTH EXTERNAL <uid>`, then `OK` from
+    /// the bus; `BEGIN` goes out with the first message.
+    func authenticate(deadline: MonotonicDeadline) throws(DBusConnectionError) {
+        output += DBusAuthentication.authExternal(uid: geteuid())
+        try flush(until: deadline)
+        let line = try readLine(until: deadline)
+        switch DBusAuthentication.ServerLine(line) {
+        case .ok:
+            output += DBusAuthentication.begin
+        case .rejected, .error:
+            throw .authenticationRejected(line)
+        default:
+            throw .protocolViolation("unexpected authentication reply \"\(line)\"")
+        }
+    }
+
+    /// `org.freedesktop.DBus.Hello`: the bus's first answer gives our unique name.
+    func hello(deadline: MonotonicDeadline) throws(DBusConnectionError) {
+        let reply = try call(
+            .methodCall(destination: Self.busDriverName, path: Self.busDriverPath, interface: Self.busDriverName,
+                        member: "Hello"),
+            until: deadline)
+        if reply.kind == .error {
+            throw .helloRefused(name: reply.errorName ?? "", message: reply.errorMessage)
+        }
+        guard case .string(let name)? = reply.body.first else {
+            throw .protocolViolation("Hello reply without a name")
+        }
+        uniqueName = name
+    }
+
+    private func readLine(until deadline: MonotonicDeadline) throws(DBusConnectionError) -> String {
+        while true {
+            var index = inputStart
+            while index + 1 < input.count {
+                if input[index] == UInt8(ascii: "\r"), input[index + 1] == UInt8(ascii: "\n") {
+                    let line = String(decoding: input[inputStart..<index], as: UTF8.self)
+                    inputStart = index + 2
+                    return line
+                }
+                index += 1
+            }
+            guard input.count - inputStart <= DBusAuthentication.maximumLineLength else {
+                throw .protocolViolation("authentication line too long")
+            }
+            if atEnd { throw .closed }
+            try wait(for: Int16(POLLIN), until: deadline)
+            try receiveAvailable()
+        }
+    }
+
+    // MARK: Sending
+
+    /// Queues `message` with the next serial; returns the serial. Sends nothing yet:
+    /// `flush` does.
+    @discardableResult
+    func send(_ message: DBusMessage) throws(DBusConnectionError) -> UInt32 {
+        guard descriptor >= 0 else { throw .system(errno: ENOTCONN) }
+        var message = message
+        lastSerial = lastSerial == UInt32.max ? 1 : lastSerial + 1
+        message.serial = lastSerial
+        let bytes: [UInt8]
+        do throws(DBusWireError) {
+            bytes = try message.encoded()
+        } catch {
+            throw .unencodable(error)
+        }
+        guard output.count - outputStart + bytes.count <= Self.maximumOutput else { throw .system(errno: ENOBUFS) }
+        output += bytes
+        return lastSerial
+    }
+
+    /// Whether output is waiting for the socket to take it.
+    var hasPendingOutput: Bool { outputStart < output.count }
+
+    /// Writes what the socket takes without blocking.
+    func flush() throws(DBusConnectionError) {
+        while outputStart < output.count {
+            guard descriptor >= 0 else { throw .system(errno: ENOTCONN) }
+            let sent = output.withUnsafeBytes { raw in
+                retryingEINTR {
+                    sendBytes(descriptor, raw.baseAddress! + outputStart, raw.count - outputStart, Int32(MSG_NOSIGNAL))
+                }
+            }
+            if sent == -Int(EAGAIN) || sent == -Int(EWOULDBLOCK) { break }
+            if sent < 0 { throw .system(errno: Int32(-sent)) }
+            outputStart += sent
+        }
+        if outputStart == output.count {
+            output.removeAll(keepingCapacity: output.count <= 64 * 1024)
+            outputStart = 0
+        }
+    }
+
+    private func flush(until deadline: MonotonicDeadline) throws(DBusConnectionError) {
+        try flush()
+        while hasPendingOutput {
+            try wait(for: Int16(POLLOUT), until: deadline)
+            try flush()
+        }
+    }
+
+    // MARK: Receiving
+
+    /// Reads what the socket has without blocking (at most 1 MiB, so that a flood
+    /// cannot hold the caller); sets `atEnd` when the bus has closed its end.
+    func receiveAvailable() throws(DBusConnectionError) {
+        guard descriptor >= 0 else { throw .system(errno: ENOTCONN) }
+        if inputStart > 0, inputStart >= input.count / 2 {
+            input.removeFirst(inputStart)
+            inputStart = 0
+        }
+        var total = 0
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while total < 1 << 20 {
+            let received = chunk.withUnsafeMutableBytes { raw in
+                retryingEINTR { recv(descriptor, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT)) }
+            }
+            if received == -Int(EAGAIN) || received == -Int(EWOULDBLOCK) { return }
+            if received < 0 { throw .system(errno: Int32(-received)) }
+            if received == 0 {
+                atEnd = true
+                return
+            }
+            input.append(contentsOf: chunk[0..<received])
+            total += received
+        }
+    }
+
+    /// The next message read so far (messages `call` set aside first); `nil` when no
+    /// whole one is there. Messages of unknown types are skipped, as the specification
+    /// asks. Throws when the framing is lost: nothing after that can be read.
+    func nextMessage() throws(DBusConnectionError) -> Received? {
+        if !pending.isEmpty { return pending.removeFirst() }
+        return try nextFromInput()
+    }
+
+    private func nextFromInput() throws(DBusConnectionError) -> Received? {
+        while true {
+            let available = input[inputStart...]
+            let length: Int?
+            do {
+                length = try DBusMessage.length(ofMessageStartingWith: available)
+            } catch {
+                throw .protocolViolation("\(error)")
+            }
+            guard let length, available.count >= length else { return nil }
+            let bytes = Array(input[inputStart..<(inputStart + length)])
+            inputStart += length
+            do throws(DBusWireError) {
+                return .message(try DBusMessage.decode(bytes))
+            } catch .unknownMessageType {
+                continue
+            } catch {
+                return .malformed(error)
+            }
+        }
+    }
+
+    /// Whether `nextMessage` has something without reading the socket.
+    var hasBufferedMessage: Bool {
+        if !pending.isEmpty { return true }
+        let available = input[inputStart...]
+        guard let length = try? DBusMessage.length(ofMessageStartingWith: available) else {
+            // Too short for a header (nothing to do), or a broken one (nextMessage
+            // reports it).
+            return available.count >= DBusMessage.minimumHeaderLength
+        }
+        return available.count >= length
+    }
+
+    private func wait(for events: Int16, until deadline: MonotonicDeadline) throws(DBusConnectionError) {
+        while true {
+            var descriptorEvents = pollfd(fd: descriptor, events: events, revents: 0)
+            let result = poll(&descriptorEvents, 1, deadline.remainingMilliseconds)
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw .system(errno: errno)
+            }
+            if result == 0 { throw .timedOut }
+            return
+        }
+    }
+
+    // MARK: Calls
+
+    /// Sends `message` and waits until `deadline` for its reply (a method return or an
+    /// error, matched by serial). Other messages that arrive meanwhile are kept for
+    /// `nextMessage`.
+    func call(_ message: DBusMessage, until deadline: MonotonicDeadline) throws(DBusConnectionError) -> DBusMessage {
+        let serial = try send(message)
+        try flush(until: deadline)
+        while true {
+            while let received = try nextFromInput() {
+                if case .message(let reply) = received, reply.kind == .methodReturn || reply.kind == .error,
+                    reply.replySerial == serial
+                {
+                    return reply
+                }
+                pending.append(received)
+            }
+            if atEnd { throw .closed }
+            try wait(for: Int16(POLLIN), until: deadline)
+            try receiveAvailable()
+        }
+    }
+
+    func call(_ message: DBusMessage, timeout: Duration) throws(DBusConnectionError) -> DBusMessage {
+        try call(message, until: MonotonicDeadline(after: timeout))
+    }
+}
+
+/// close(2) and send(2) under names that the connection's own `close`/`send` do not hide.
+private func closeDescriptor(_ descriptor: Int32) {
+    _ = close(descriptor)
+}
+
+private func sendBytes(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int, _ flags: Int32) -> Int {
+    send(descriptor, bytes, count, flags)
+}
