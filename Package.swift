@@ -29,11 +29,10 @@ let package = Package(
             "TeamKit", "TeamWire", "TeamJSON", "Packets", "TeamdControl",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .target(name: "TeamdControl", dependencies: ["TeamJSON", "CSystemdBus", "CZeroMQ"], swiftSettings: strict),
-        // The C libraries of the D-Bus and ZeroMQ transports (Debian: libsystemd-dev, libzmq3-dev).
-        // Their shim headers stop the build with the package's name when it is missing.
+        .target(name: "TeamdControl", dependencies: ["TeamJSON", "CSystemdBus"], swiftSettings: strict),
+        // The C library of the D-Bus transport (Debian: libsystemd-dev). Its shim header stops the
+        // build with the package's name when it is missing. ZeroMQ (ZMTP) is our own Swift.
         .systemLibrary(name: "CSystemdBus", providers: [.apt(["libsystemd-dev"])]),
-        .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         // Thin executables.
         .executableTarget(name: "teamd", dependencies: [
             "TeamdCore", .product(name: "Logging", package: "swift-log"),
@@ -52,7 +51,7 @@ let package = Package(
         .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting"], swiftSettings: strict),
         .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamTesting", "TeamJSON"],
                     swiftSettings: strict),
-        .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON", "CZeroMQ"], exclude: ["Fixtures"],
+        .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON"], exclude: ["Fixtures"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
