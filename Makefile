@@ -3,7 +3,7 @@ SWIFT ?= swift
 
 .PHONY: deps setup build release test unit lab demo clean-lab
 
-# The Debian packages the build needs (libzmq3-dev for ZeroMQ; D-Bus needs none) and the lab's,
+# The Debian packages the lab needs (the build needs none: D-Bus and ZeroMQ are our own Swift code),
 # installed before anything is compiled, whatever the order or -j of the targets given.
 deps:
 	lab/setup --packages
@@ -15,9 +15,10 @@ setup: deps
 build: deps
 	$(SWIFT) build
 
-# Static Swift runtime: the binaries need only glibc and libzmq (Debian's libzmq5) on the target.
+# Static executables (Swift runtime and glibc linked in): they need nothing on the target, and start
+# and run leaner than dynamically linked ones (bench/results).
 release: deps
-	$(SWIFT) build -c release --static-swift-stdlib
+	$(SWIFT) build -c release --static-swift-stdlib -Xswiftc -static-executable
 
 unit: deps
 	$(SWIFT) test

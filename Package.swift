@@ -29,10 +29,7 @@ let package = Package(
             "TeamKit", "TeamWire", "TeamJSON", "Packets", "TeamdControl",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .target(name: "TeamdControl", dependencies: ["TeamJSON", "CZeroMQ"], swiftSettings: strict),
-        // The C library of the ZeroMQ transport (Debian: libzmq3-dev); D-Bus is our own code.
-        // Its shim header stops the build with the package's name when it is missing.
-        .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "TeamdControl", dependencies: ["TeamJSON"], swiftSettings: strict),
         // Thin executables.
         .executableTarget(name: "teamd", dependencies: [
             "TeamdCore", .product(name: "Logging", package: "swift-log"),
@@ -52,7 +49,7 @@ let package = Package(
         .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting"], swiftSettings: strict),
         .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamTesting", "TeamJSON"],
                     swiftSettings: strict),
-        .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON", "CZeroMQ"], exclude: ["Fixtures"],
+        .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON"], exclude: ["Fixtures"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -1,14 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CZeroMQ
 import Testing
 @testable import TeamdControl
 
 private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
-@Suite("ZeroMQ framing and server")
-struct ZeroMQTests {
+@Suite("ZeroMQ framing")
+struct ZeroMQFramingTests {
     // What libteamdctl/cli_zmq.c sends: "REQUEST\n<method>\n" and "<arg>\n" per argument,
     // the arguments not escaped.
     static let vectors: [(ControlRequest, String)] = [
@@ -39,50 +38,98 @@ struct ZeroMQTests {
         }
         #expect(throws: ControlRequestError.containsNUL) { try ControlRequest(decodingZeroMQ: [0x52, 0, 0x0a]) }
     }
+}
 
-    /// A raw REQ socket, to send exactly what a test wants to a server in this process.
-    final class Client {
-        let context: UnsafeMutableRawPointer
-        let socket: UnsafeMutableRawPointer
+/// A raw stream client in the test's own thread: it sends exactly what a test wants and
+/// reads without blocking, while `serve` drives the server.
+final class RawPeer {
+    let descriptor: Int32
+    var received: [UInt8] = []
+    var connection = ZMTPConnection(socketType: .req, maximumMessageSize: 1 << 24)
 
-        init(address: String) throws {
-            context = try #require(zmq_ctx_new())
-            socket = try #require(zmq_socket(context, ZMQ_REQ))
-            var linger: Int32 = 0
-            zmq_setsockopt(socket, ZMQ_LINGER, &linger, 4)
-            #expect(zmq_connect(socket, address) == 0)
-        }
-
-        deinit {
-            zmq_close(socket)
-            zmq_ctx_term(context)
-        }
-
-        func send(_ message: [UInt8]) -> Bool { ZeroMQ.send(socket, message, flags: ZMQ_DONTWAIT) }
-
-        /// The reply, waiting at most a few seconds (libzmq delivers in its own thread).
-        func receive() -> [UInt8]? {
-            var item = zmq_pollitem_t(socket: socket, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
-            guard zmq_poll(&item, 1, 5000) == 1 else { return nil }
-            return ZeroMQ.receive(socket, flags: ZMQ_DONTWAIT)
+    init(address: String) throws {
+        let endpoint = try ZeroMQEndpoint(parsing: address, forBinding: false)
+        guard case .success(let socketAddress) = ZeroMQSocket.address(endpoint) else { throw SystemErrno(EINVAL) }
+        let deadline = ContinuousClock().now.advanced(by: .seconds(5))
+        switch ZeroMQSocket.connect(socketAddress, deadline: deadline) {
+        case .success(let descriptor): self.descriptor = descriptor
+        case .failure(let error): throw error
         }
     }
 
-    /// Lets the server work until `done` says so, polling its descriptor as teamd's loop does;
+    deinit { Glibc.close(descriptor) }
+
+    /// Sends raw bytes; `false` once the server has closed.
+    @discardableResult
+    func send(_ bytes: [UInt8]) -> Bool {
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            guard case .success(let count) = ZeroMQSocket.write(descriptor, rest) else { return false }
+            if count == 0 { return true }  // the kernel buffer is full: the rest is dropped
+            rest = rest.dropFirst(count)
+        }
+        return true
+    }
+
+    /// Reads what is there; `false` at end of stream or on error.
+    @discardableResult
+    func pump() -> Bool {
+        switch ZeroMQSocket.read(descriptor, limit: 65536) {
+        case .success(let bytes) where bytes.isEmpty: return false
+        case .success(let bytes):
+            received += bytes
+            connection.receive(bytes)
+            return true
+        case .failure(let error): return error.code == EAGAIN
+        }
+    }
+
+    /// Speaks ZMTP: writes what the REQ connection has queued, reads, and returns a reply body.
+    func exchange() throws -> [UInt8]? {
+        send(Array(connection.pendingOutput))
+        connection.didSend(connection.pendingOutput.count)
+        pump()
+        if let reply = try connection.nextMessage() { return reply.last }
+        send(Array(connection.pendingOutput))
+        connection.didSend(connection.pendingOutput.count)
+        return nil
+    }
+
+    /// Whether the server closed the connection: what it sent before is read first.
+    var isClosedByServer: Bool {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if count > 0 { continue }
+            return count == 0 || errno == ECONNRESET
+        }
+    }
+}
+
+@Suite("ZeroMQ control server and client")
+struct ZeroMQServerTests {
+    /// Lets the server work until `done` says so, polling its descriptors as teamd's loop does;
     /// gives up after a bounded number of rounds.
-    static func serve(_ server: ZeroMQControlServer, handler: (ControlRequest) -> ControlReply,
-                      until done: ([ZeroMQServerEvent]) -> Bool) -> [ZeroMQServerEvent]
+    @discardableResult
+    static func serve(_ server: ZeroMQControlServer, handler: (ControlRequest) -> ControlReply = ZeroMQServerTests.handler,
+                      until done: ([ZeroMQServerEvent]) throws -> Bool) rethrows -> [ZeroMQServerEvent]
     {
         var events: [ZeroMQServerEvent] = []
-        for _ in 0..<50 {
-            if let descriptor = server.descriptor {
-                var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-                _ = poll(&entry, 1, Int32(server.timeoutMilliseconds() ?? 100))
-            }
+        for _ in 0..<200 {
+            var entries = server.descriptors.map { pollfd(fd: $0, events: server.pollEvents(for: $0), revents: 0) }
+            _ = poll(&entries, nfds_t(entries.count), Int32(server.timeoutMilliseconds() ?? 20))
             events += server.process(handler: handler)
-            if done(events) { break }
+            if try done(events) { break }
         }
         return events
+    }
+
+    static func handler(_ request: ControlRequest) -> ControlReply {
+        switch request {
+        case .stateItemValueGet(let path): return .success("value of " + path)
+        case .portAdd: return .failure(.noSuchDevice)
+        default: return .success("")
+        }
     }
 
     static func isRequest(_ event: ZeroMQServerEvent) -> Bool {
@@ -90,8 +137,24 @@ struct ZeroMQTests {
         return false
     }
 
-    @Test("the server answers requests, malformed ones with an error, and keeps serving")
-    func serverRoundTrip() throws {
+    static func isDisconnect(_ event: ZeroMQServerEvent) -> Bool {
+        if case .disconnected = event { return true }
+        return false
+    }
+
+    /// A REQ peer's request, answered: the reply body.
+    static func ask(_ server: ZeroMQControlServer, _ peer: RawPeer, _ request: String) throws -> [UInt8]? {
+        peer.connection.send(message: [[], bytes(request)])
+        var reply: [UInt8]?
+        try serve(server) { _ in
+            reply = try peer.exchange()
+            return reply != nil
+        }
+        return reply
+    }
+
+    @Test("the server answers requests, malformed ones with an error, on the connection that asked")
+    func roundTrip() throws {
         let directory = TemporaryDirectory()
         let address = "ipc://" + directory.file("zmq.sock")
         let server = try ZeroMQControlServer(address: address)
@@ -101,56 +164,202 @@ struct ZeroMQTests {
         #expect(stat(directory.file("zmq.sock"), &status) == 0)
         #expect(status.st_mode & 0o077 == 0)
 
-        let handler: (ControlRequest) -> ControlReply = { request in
-            switch request {
-            case .stateItemValueGet(let path): return .success("value of " + path)
-            case .portAdd: return .failure(.noSuchDevice)
-            default: return .success("")
-            }
-        }
-        let client = try Client(address: address)
-        #expect(client.send(bytes("REQUEST\nStateItemValueGet\nrunner.active_port\n")))
-        let first = Self.serve(server, handler: handler) { $0.contains(where: Self.isRequest) }
-        #expect(first == [.request(.stateItemValueGet(path: "runner.active_port"))])
-        #expect(client.receive() == bytes("REPLY_SUCCESS\nvalue of runner.active_port"))
-
-        #expect(client.send(bytes("REQUEST\nNope\n")))
-        let second = Self.serve(server, handler: handler) { !$0.isEmpty }
-        #expect(second == [.rejected(.unknownMethod("Nope"))])
-        #expect(client.receive() == bytes("REPLY_ERROR\nUnknownMethod\nUnknown method \"Nope\".\n"))
-
-        #expect(client.send(bytes("REQUEST\nPortAdd\neth9\n")))
-        _ = Self.serve(server, handler: handler) { !$0.isEmpty }
-        #expect(client.receive() == bytes("REPLY_ERROR\nNoSuchDev\nNo such device.\n"))
+        let first = try RawPeer(address: address)
+        let second = try RawPeer(address: address)
+        #expect(try Self.ask(server, first, "REQUEST\nStateItemValueGet\nrunner.active_port\n")
+            == bytes("REPLY_SUCCESS\nvalue of runner.active_port"))
+        #expect(try Self.ask(server, second, "REQUEST\nNope\n") == bytes("REPLY_ERROR\nUnknownMethod\nUnknown method \"Nope\".\n"))
+        #expect(try Self.ask(server, first, "REQUEST\nPortAdd\neth9\n") == bytes("REPLY_ERROR\nNoSuchDev\nNo such device.\n"))
+        #expect(try Self.ask(server, second, "garbage") == bytes("REPLY_ERROR\nInvalidRequest\nInvalid request: message is not a request (first line \"garbage\").\n"))
+        #expect(server.descriptors.count == 3)
 
         // Closing removes the socket file it made.
         server.close()
         #expect(access(directory.file("zmq.sock"), F_OK) != 0)
     }
 
-    @Test("a client sending 1 MiB is dropped by libzmq; the server goes on serving others")
-    func oversized() throws {
+    @Test("requests from a DEALER-like peer: the envelope comes back in front of the reply")
+    func envelope() throws {
         let directory = TemporaryDirectory()
         let address = "ipc://" + directory.file("zmq.sock")
         let server = try ZeroMQControlServer(address: address)
         defer { server.close() }
-        let hostile = try Client(address: address)
-        #expect(hostile.send(bytes("REQUEST\nPortAdd\n") + [UInt8](repeating: 0x41, count: 1 << 20)))
-        let client = try Client(address: address)
-        #expect(client.send(bytes("REQUEST\nStateDump\n")))
-        let events = Self.serve(server, handler: { _ in .success("{}") }) { $0.contains(where: Self.isRequest) }
-        #expect(events == [.request(.stateDump)])
-        #expect(client.receive() == bytes("REPLY_SUCCESS\n{}"))
+        let peer = try RawPeer(address: address)
+        peer.connection.send(message: [bytes("route"), [], bytes("REQUEST\nStateDump\n")])
+        var reply: [[UInt8]]?
+        Self.serve(server) { _ in
+            peer.send(Array(peer.connection.pendingOutput))
+            peer.connection.didSend(peer.connection.pendingOutput.count)
+            peer.pump()
+            reply = try? peer.connection.nextMessage()
+            return reply != nil
+        }
+        #expect(reply == [bytes("route"), [], bytes("REPLY_SUCCESS\n")])
     }
 
-    @Test("a bad address fails at bind and at connect with the errno")
+    @Test("hostile peers are disconnected or ignored, and the server keeps serving others",
+          arguments: ["garbage", "huge length", "half greeting", "silent", "wrong socket type", "1 MiB message"])
+    func hostile(kind: String) throws {
+        let directory = TemporaryDirectory()
+        let address = "ipc://" + directory.file("zmq.sock")
+        let server = try ZeroMQControlServer(address: address)
+        defer { server.close() }
+        let hostile = try RawPeer(address: address)
+        let handshake = ZMTPGreeting().encoded() + ZMTPCommand.ready(socketType: .req).frame.encoded()
+        var expectDisconnect = true
+        switch kind {
+        case "garbage": hostile.send(bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        case "huge length": hostile.send(handshake + [0x01, 0x00, 0x02, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        case "half greeting": hostile.send(Array(ZMTPGreeting().encoded().prefix(30))); expectDisconnect = false
+        case "silent": expectDisconnect = false
+        case "wrong socket type": hostile.send(ZMTPGreeting().encoded() + ZMTPCommand.ready(socketType: .rep).frame.encoded())
+        default:
+            hostile.send(handshake + ZMTPFrame(body: [], more: true).encoded()
+                + ZMTPFrame(body: [UInt8](repeating: 0x41, count: 1 << 20)).encoded())
+        }
+        let events = Self.serve(server) { $0.contains(where: Self.isDisconnect) || !expectDisconnect }
+        #expect(events.contains(where: Self.isDisconnect) == expectDisconnect)
+        if expectDisconnect {
+            Self.serve(server) { _ in hostile.pump(); return hostile.isClosedByServer }
+            #expect(hostile.isClosedByServer)
+        }
+        let client = try RawPeer(address: address)
+        #expect(try Self.ask(server, client, "REQUEST\nStateItemValueGet\nx\n") == bytes("REPLY_SUCCESS\nvalue of x"))
+    }
+
+    @Test("a peer that sends requests and never reads does not hold the server up")
+    func neverReads() throws {
+        let directory = TemporaryDirectory()
+        let address = "ipc://" + directory.file("zmq.sock")
+        let server = try ZeroMQControlServer(address: address)
+        defer { server.close() }
+        let big: (ControlRequest) -> ControlReply = { _ in .success(String(repeating: "x", count: 1 << 20)) }
+        let greedy = try RawPeer(address: address)
+        var flood = ZMTPGreeting().encoded() + ZMTPCommand.ready(socketType: .req).frame.encoded()
+        for _ in 0..<50 {
+            flood += ZMTPFrame(body: [], more: true).encoded() + ZMTPFrame(body: bytes("REQUEST\nStateDump\n")).encoded()
+        }
+        greedy.send(flood)
+        let events = Self.serve(server, handler: big) { $0.contains(where: Self.isRequest) }
+        // One reply is stuck on its way out; the peer's other requests wait unread.
+        #expect(events.filter(Self.isRequest).count == 1)
+        let client = try RawPeer(address: address)
+        #expect(try Self.ask(server, client, "REQUEST\nStateItemValueGet\ny\n") == bytes("REPLY_SUCCESS\nvalue of y"))
+    }
+
+    @Test("with too many connections the least recently active one makes room")
+    func tooManyConnections() throws {
+        let directory = TemporaryDirectory()
+        let address = "ipc://" + directory.file("zmq.sock")
+        let server = try ZeroMQControlServer(address: address)
+        defer { server.close() }
+        var idle: [RawPeer] = []
+        for _ in 0..<ZeroMQControlServer.maximumConnections {
+            idle.append(try RawPeer(address: address))
+            // Accepted as they come, so that none waits in the listen backlog.
+            server.process(handler: Self.handler)
+        }
+        #expect(server.descriptors.count == ZeroMQControlServer.maximumConnections + 1)
+        let client = try RawPeer(address: address)
+        #expect(try Self.ask(server, client, "REQUEST\nStateItemValueGet\nz\n") == bytes("REPLY_SUCCESS\nvalue of z"))
+        #expect(server.descriptors.count == ZeroMQControlServer.maximumConnections + 1)
+        #expect(idle[0].isClosedByServer)
+    }
+
+    @Test("a stale socket file is replaced; tcp on 127.0.0.1 with an ephemeral port binds")
+    func binding() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("zmq.sock")
+        let first = try ZeroMQControlServer(address: "ipc://" + path)
+        // A crashed teamd leaves its socket file; the next one takes the path over.
+        let second = try ZeroMQControlServer(address: "ipc://" + path)
+        let peer = try RawPeer(address: "ipc://" + path)
+        #expect(try Self.ask(second, peer, "REQUEST\nStateItemValueGet\nq\n") == bytes("REPLY_SUCCESS\nvalue of q"))
+        first.close()
+        second.close()
+        let tcp = try ZeroMQControlServer(address: "tcp://127.0.0.1:*")
+        #expect(tcp.descriptor != nil)
+        tcp.close()
+    }
+
+    @Test("bad addresses fail at bind and at connect with libzmq's errno")
     func badAddress() {
-        #expect(throws: ZeroMQServerError.self) { try ZeroMQControlServer(address: "nonsense://x") }
+        #expect(throws: ZeroMQServerError.system(operation: "zmq_bind nonsense://x", errno: EPROTONOSUPPORT)) {
+            try ZeroMQControlServer(address: "nonsense://x")
+        }
+        #expect(throws: ZeroMQServerError.system(operation: "zmq_bind tcp://nosuchif0:5555", errno: ENODEV)) {
+            try ZeroMQControlServer(address: "tcp://nosuchif0:5555")
+        }
         #expect(throws: TeamdControlError.zeroMQFailed(operation: "zmq_connect nonsense://x", errno: EPROTONOSUPPORT)) {
             try ZeroMQControlTransport(address: "nonsense://x")
+        }
+        #expect(throws: TeamdControlError.zeroMQFailed(operation: "zmq_connect tcp://127.0.0.1", errno: EINVAL)) {
+            try ZeroMQControlTransport(address: "tcp://127.0.0.1")
         }
         #expect(throws: TeamdControlError.zeroMQFailed(operation: "zmq: no address given", errno: EINVAL)) {
             try ZeroMQControlTransport(address: "")
         }
+    }
+
+    @Test("nothing listening: the call times out, and the transport is closed after")
+    func nothingListens() throws {
+        let directory = TemporaryDirectory()
+        let transport = try ZeroMQControlTransport(address: "ipc://" + directory.file("none.sock"), timeout: .milliseconds(300))
+        #expect(throws: TeamdControlError.timedOut) { try transport.call(.stateDump) }
+        #expect(throws: TeamdControlError.connectionClosed) { try transport.call(.stateDump) }
+    }
+
+    @Test("our REQ client and our REP server talk, several calls on one connection")
+    func clientAgainstServer() throws {
+        let directory = TemporaryDirectory()
+        let address = "ipc://" + directory.file("zmq.sock")
+        let server = try ZeroMQControlServer(address: address)
+        defer { server.close() }
+        let thread = try ZeroMQServerThread(server)
+        defer { thread.stop() }
+        let transport = try ZeroMQControlTransport(address: address)
+        #expect(try transport.call(.stateItemValueGet(path: "setup.runner_name")) == "value of setup.runner_name")
+        #expect(throws: TeamdControlError.errorReply(ControlError(code: .noSuchDevice, message: "No such device."))) {
+            try transport.call(.portAdd(port: "eth9"))
+        }
+        #expect(try transport.call(.configDump) == "")
+    }
+}
+
+/// Runs a server's loop on a thread of its own until stopped, for the blocking client.
+final class ZeroMQServerThread: @unchecked Sendable {
+    let server: ZeroMQControlServer
+    private var stopPipe: [Int32] = [-1, -1]
+    private var thread = pthread_t()
+
+    init(_ server: ZeroMQControlServer) throws {
+        self.server = server
+        guard pipe(&stopPipe) == 0 else { throw SystemErrno(errno) }
+        let box = Unmanaged.passRetained(self)
+        guard pthread_create(&thread, nil, { raw in
+            let this = Unmanaged<ZeroMQServerThread>.fromOpaque(raw!).takeRetainedValue()
+            this.run()
+            return nil
+        }, box.toOpaque()) == 0 else {
+            box.release()
+            throw SystemErrno(EAGAIN)
+        }
+    }
+
+    private func run() {
+        while true {
+            var entries = server.descriptors.map { pollfd(fd: $0, events: server.pollEvents(for: $0), revents: 0) }
+            entries.append(pollfd(fd: stopPipe[0], events: Int16(POLLIN), revents: 0))
+            _ = poll(&entries, nfds_t(entries.count), Int32(server.timeoutMilliseconds() ?? -1))
+            if entries.last!.revents != 0 { return }
+            server.process(handler: ZeroMQServerTests.handler)
+        }
+    }
+
+    func stop() {
+        _ = write(stopPipe[1], "x", 1)
+        pthread_join(thread, nil)
+        Glibc.close(stopPipe[0])
+        Glibc.close(stopPipe[1])
     }
 }

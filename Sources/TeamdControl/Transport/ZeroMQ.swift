@@ -1,54 +1,212 @@
-import CZeroMQ
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
 
-/// The libzmq calls both ZeroMQ ends share.
-enum ZeroMQ {
-    /// The last libzmq error (`zmq_errno`, which is errno for the calling thread).
-    static var lastError: Int32 { zmq_errno() }
+/// The socket calls both ZeroMQ ends share: addresses, listen, connect, non-blocking reads
+/// and writes. Plain Glibc sockets; nothing here resolves names (see `ZeroMQEndpoint`).
+enum ZeroMQSocket {
+    /// A socket address for `endpoint`, ready for bind or connect; or the errno libzmq gives.
+    struct Address {
+        var storage = sockaddr_storage()
+        var length: socklen_t = 0
+        var family: Int32 = AF_UNSPEC
 
-    static func setOption(_ socket: UnsafeMutableRawPointer, _ option: Int32, _ value: Int32) -> Bool {
-        var value = value
-        return zmq_setsockopt(socket, option, &value, MemoryLayout<Int32>.size) == 0
+        func withSocketAddress<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+            withUnsafePointer(to: storage) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }
+            }
+        }
     }
 
-    static func setOption(_ socket: UnsafeMutableRawPointer, _ option: Int32, _ value: Int64) -> Bool {
-        var value = value
-        return zmq_setsockopt(socket, option, &value, MemoryLayout<Int64>.size) == 0
+    static func address(_ endpoint: ZeroMQEndpoint) -> Result<Address, SystemErrno> {
+        var result = Address()
+        switch endpoint {
+        case .ipc(let path):
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            var bytes = Array(path.utf8)
+            // "@name": Linux's abstract namespace, a leading NUL and no terminating one.
+            let abstract = bytes.first == UInt8(ascii: "@")
+            if abstract { bytes[0] = 0 }
+            guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return .failure(SystemErrno(ENAMETOOLONG)) }
+            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+            let length = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + bytes.count + (abstract ? 0 : 1)
+            withUnsafeMutableBytes(of: &result.storage) { raw in
+                withUnsafeBytes(of: address) { raw.copyMemory(from: $0) }
+            }
+            result.length = socklen_t(length)
+            result.family = AF_UNIX
+        case .tcp(let host, let port):
+            let bytes: [UInt8]
+            switch host {
+            case .ipv4(let value): bytes = value
+            case .ipv6(let value): bytes = value
+            case .any: bytes = [0, 0, 0, 0]
+            case .name("localhost"): bytes = [127, 0, 0, 1]
+            case .name(let interface):
+                switch interfaceIPv4Address(interface) {
+                case .success(let value): bytes = value
+                case .failure(let error): return .failure(error)
+                }
+            }
+            if bytes.count == 16 {
+                var address = sockaddr_in6()
+                address.sin6_family = sa_family_t(AF_INET6)
+                address.sin6_port = port.bigEndian
+                withUnsafeMutableBytes(of: &address.sin6_addr) { $0.copyBytes(from: bytes) }
+                withUnsafeMutableBytes(of: &result.storage) { raw in
+                    withUnsafeBytes(of: address) { raw.copyMemory(from: $0) }
+                }
+                result.length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+                result.family = AF_INET6
+            } else {
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = port.bigEndian
+                withUnsafeMutableBytes(of: &address.sin_addr) { $0.copyBytes(from: bytes) }
+                withUnsafeMutableBytes(of: &result.storage) { raw in
+                    withUnsafeBytes(of: address) { raw.copyMemory(from: $0) }
+                }
+                result.length = socklen_t(MemoryLayout<sockaddr_in>.size)
+                result.family = AF_INET
+            }
+        }
+        return .success(result)
     }
 
-    static func intOption(_ socket: UnsafeMutableRawPointer, _ option: Int32) -> Int32? {
-        var value: Int32 = 0
-        var size = MemoryLayout<Int32>.size
-        return zmq_getsockopt(socket, option, &value, &size) == 0 ? value : nil
+    /// The IPv4 address of a network interface (SIOCGIFADDR, no name service), as libzmq
+    /// binds `tcp://eth0:PORT`; ENODEV when there is no such interface or it has no IPv4
+    /// address, libzmq's errno for a name it cannot use.
+    static func interfaceIPv4Address(_ name: String) -> Result<[UInt8], SystemErrno> {
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { return .failure(SystemErrno(errno)) }
+        defer { Glibc.close(descriptor) }
+        var request = ifreq()
+        let bytes = Array(name.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: request.ifr_ifrn.ifrn_name) else { return .failure(SystemErrno(ENODEV)) }
+        withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { $0.copyBytes(from: bytes) }
+        guard ioctl(descriptor, UInt(SIOCGIFADDR), &request) == 0 else { return .failure(SystemErrno(ENODEV)) }
+        let address = withUnsafeBytes(of: request.ifr_ifru.ifru_addr) { raw in
+            raw.load(as: sockaddr_in.self)
+        }
+        return .success(withUnsafeBytes(of: address.sin_addr) { Array($0) })
     }
 
-    /// Receives one whole message (any size); the bytes, or `nil` with `lastError` set.
-    static func receive(_ socket: UnsafeMutableRawPointer, flags: Int32) -> [UInt8]? {
-        var message = zmq_msg_t()
-        guard zmq_msg_init(&message) == 0 else { return nil }
-        defer { zmq_msg_close(&message) }
-        guard zmq_msg_recv(&message, socket, flags) >= 0 else { return nil }
-        let size = zmq_msg_size(&message)
-        guard size > 0, let data = zmq_msg_data(&message) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: data, count: size))
+    /// A new non-blocking, close-on-exec stream socket.
+    static func streamSocket(family: Int32) -> Result<Int32, SystemErrno> {
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+        let descriptor = socket(family, type, 0)
+        guard descriptor >= 0 else { return .failure(SystemErrno(errno)) }
+        if family == AF_INET || family == AF_INET6 {
+            // As libzmq: small control messages go out at once, not after a delayed ACK.
+            var one: Int32 = 1
+            _ = setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        return .success(descriptor)
     }
 
-    /// Sends one message; `true` on success, else `lastError` is set.
-    static func send(_ socket: UnsafeMutableRawPointer, _ bytes: [UInt8], flags: Int32) -> Bool {
-        bytes.withUnsafeBytes { raw in zmq_send(socket, raw.baseAddress, raw.count, flags) } >= 0
+    /// A listening socket on `endpoint` (libzmq's backlog of 100, SO_REUSEADDR for TCP so
+    /// that a restarted teamd can bind while old connections linger in TIME_WAIT).
+    static func listen(_ endpoint: ZeroMQEndpoint) -> Result<Int32, SystemErrno> {
+        let address: Address
+        switch Self.address(endpoint) {
+        case .success(let value): address = value
+        case .failure(let error): return .failure(error)
+        }
+        let descriptor: Int32
+        switch streamSocket(family: address.family) {
+        case .success(let value): descriptor = value
+        case .failure(let error): return .failure(error)
+        }
+        var one: Int32 = 1
+        if address.family != AF_UNIX {
+            _ = setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if address.family == AF_INET6, case .tcp(.ipv6(let bytes), _) = endpoint, bytes.allSatisfy({ $0 == 0 }) {
+            // [::] takes IPv4 too, whatever the system default.
+            var zero: Int32 = 0
+            _ = setsockopt(descriptor, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &zero, socklen_t(MemoryLayout<Int32>.size))
+        }
+        let bound = address.withSocketAddress { bind(descriptor, $0, $1) }
+        guard bound == 0, Glibc.listen(descriptor, 100) == 0 else {
+            let code = errno
+            Glibc.close(descriptor)
+            return .failure(SystemErrno(code))
+        }
+        return .success(descriptor)
     }
 
-    /// Milliseconds of a `Duration` for the ZMQ_RCVTIMEO/SNDTIMEO options (at least 1,
-    /// since 0 means "do not wait" and -1 "forever").
+    /// Connects a new socket to `address`, waiting until `deadline` at most; the connected
+    /// (non-blocking) socket, or the errno (ETIMEDOUT when time ran out).
+    static func connect(_ address: Address, deadline: ContinuousClock.Instant) -> Result<Int32, SystemErrno> {
+        let descriptor: Int32
+        switch streamSocket(family: address.family) {
+        case .success(let value): descriptor = value
+        case .failure(let error): return .failure(error)
+        }
+        let result = address.withSocketAddress { Glibc.connect(descriptor, $0, $1) }
+        if result == 0 { return .success(descriptor) }
+        var code = errno
+        // EAGAIN on a UNIX socket is a full backlog, not a connect in progress: a failure,
+        // which the caller retries like any other.
+        if code == EINPROGRESS || code == EINTR {
+            if wait(descriptor, for: Int16(POLLOUT), until: deadline) {
+                var error: Int32 = 0
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                _ = getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &error, &length)
+                if error == 0 { return .success(descriptor) }
+                code = error
+            } else {
+                code = ETIMEDOUT
+            }
+        }
+        Glibc.close(descriptor)
+        return .failure(SystemErrno(code))
+    }
+
+    /// Waits for `events` on `descriptor` until `deadline`; `false` when time ran out.
+    static func wait(_ descriptor: Int32, for events: Int16, until deadline: ContinuousClock.Instant) -> Bool {
+        let clock = ContinuousClock()
+        while true {
+            var entry = pollfd(fd: descriptor, events: events, revents: 0)
+            let ready = poll(&entry, 1, milliseconds(clock.now.duration(to: deadline)))
+            if ready > 0 { return true }
+            if ready == 0 || errno != EINTR { return false }
+        }
+    }
+
+    /// Reads what is there, at most `limit` bytes: the bytes (empty at end of stream), or the
+    /// errno (EAGAIN when nothing is there).
+    static func read(_ descriptor: Int32, limit: Int) -> Result<[UInt8], SystemErrno> {
+        var buffer = [UInt8](repeating: 0, count: limit)
+        let count = buffer.withUnsafeMutableBytes { raw in
+            retryingEINTR { recv(descriptor, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT)) }
+        }
+        if count < 0 { return .failure(SystemErrno(Int32(-count))) }
+        buffer.removeSubrange(count...)
+        return .success(buffer)
+    }
+
+    /// Writes what the socket takes now, without blocking or SIGPIPE: the count, or the errno.
+    static func write(_ descriptor: Int32, _ bytes: ArraySlice<UInt8>) -> Result<Int, SystemErrno> {
+        guard !bytes.isEmpty else { return .success(0) }
+        let count = bytes.withUnsafeBytes { raw in
+            retryingEINTR { send(descriptor, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)) }
+        }
+        if count == -Int(EAGAIN) || count == -Int(EWOULDBLOCK) { return .success(0) }
+        if count < 0 { return .failure(SystemErrno(Int32(-count))) }
+        return .success(count)
+    }
+
+    /// Milliseconds for poll: at least 0, and at least 1 for a positive duration under 1 ms.
     static func milliseconds(_ duration: Duration) -> Int32 {
         let (seconds, attoseconds) = duration.components
-        guard seconds >= 0 else { return 1 }
+        guard seconds >= 0, attoseconds >= 0 || seconds > 0 else { return 0 }
         let (milli, overflow) = seconds.multipliedReportingOverflow(by: 1000)
         if overflow { return Int32.max }
-        return max(1, Int32(clamping: milli + attoseconds / 1_000_000_000_000_000))
+        let total = milli + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return Int32(clamping: total)
     }
 }

@@ -12,7 +12,10 @@ public final class ZeroMQControl: ControlTransport {
         server = try ZeroMQControlServer(address: address)
     }
 
-    public var descriptors: [Int32] { server.descriptor.map { [$0] } ?? [] }
+    /// The listening socket and one per connection.
+    public var descriptors: [Int32] { server.descriptors }
+
+    public func pollEvents(for fd: Int32) -> Int16 { server.pollEvents(for: fd) }
 
     public func timeoutMilliseconds() -> Int64? { server.timeoutMilliseconds() }
 
@@ -29,6 +32,7 @@ public final class ZeroMQControl: ControlTransport {
             switch event {
             case .request(let request): log.debug("zmq: calling method \"\(request.method.name)\"")
             case .rejected(let error): log.debug("zmq: \(error)")
+            case .disconnected(let error): log.debug("zmq: peer disconnected: \(error)")
             case .failed(let error): log.warning("\(error)")
             }
         }
