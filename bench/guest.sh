@@ -76,9 +76,9 @@ S2b="failover: UDP packets lost of a 1 kHz stream"
 S3="control: StateDump requests per second over one connection"
 S3b="control: teamd CPU per StateDump"
 S3c="control: requests made per sample (10000 unless the time cap hit)"
-S4a="memory: VmRSS; 2 ports" S4b="memory: VmHWM; 2 ports"
-S4c="memory: VmRSS; 32 ports" S4d="memory: VmHWM; 32 ports"
-S4e="memory: RssAnon (private, not page cache); 2 ports" S4f="memory: RssAnon (private, not page cache); 32 ports"
+S4a="memory: Rss (smaps_rollup); 2 ports" S4b="memory: VmHWM; 2 ports"
+S4c="memory: Rss (smaps_rollup); 32 ports" S4d="memory: VmHWM; 32 ports"
+S4e="memory: Private_Dirty (held by teamd alone); 2 ports" S4f="memory: Private_Dirty (held by teamd alone); 32 ports"
 S6="event storm: last flap to teamd quiet with its state matching the links"
 S6b="event storm: first flap to match (16 ports x 500 flaps)"
 S6c="event storm: teamd CPU time; first flap to teamd quiet"
@@ -87,7 +87,7 @@ S7="teamdctl: 'teamdctl team0 state dump' process exec to exit (median of 3)"
 
 for rep in $(seq 1 "$REPS"); do
     for which in $(order "$rep"); do
-        unset start_ms parent_ms vmrss_kib vmhwm_kib rssanon_kib ms rps requests teamd_cpu_us failover_ms lost sent link_ms \
+        unset start_ms parent_ms rss_kib private_dirty_kib vmrss_kib vmhwm_kib ms rps requests teamd_cpu_us failover_ms lost sent link_ms \
             flap_ms settle_ms total_ms teamd_cpu_ms state_right kernel_user_linkup_agrees
         ctl=$(ctl_bin $which)
         # Cases 1, 4 (2 ports), 7, 3, 2 on one daemon, in that order, so that memory is read before
@@ -97,8 +97,8 @@ for rep in $(seq 1 "$REPS"); do
         rec 1 "$S1b" ms lower $which $rep "$parent_ms"
         sleep 1
         out=$($LT memory --dev team0 ${PROFILE:+--smaps $PROFILE/smaps-$which-2ports.txt}) && eval "$out" && {
-            rec 4 "$S4a" KiB lower $which $rep "$vmrss_kib"; rec 4 "$S4b" KiB lower $which $rep "$vmhwm_kib"
-            rec 4 "$S4e" KiB lower $which $rep "$rssanon_kib"; }
+            rec 4 "$S4a" KiB lower $which $rep "$rss_kib"; rec 4 "$S4b" KiB lower $which $rep "$vmhwm_kib"
+            rec 4 "$S4e" KiB lower $which $rep "$private_dirty_kib"; }
         out=$($LT spawn --warmup 1 --count 3 -- $ctl team0 state dump) && eval "$out" && rec 7 "$S7" ms lower $which $rep "$ms"
         out=$($LT control --dev team0 --count "$CONTROL_COUNT" --seconds "$CONTROL_SECONDS") && eval "$out" && {
             rec 3 "$S3" req/s higher $which $rep "$rps"; rec 3 "$S3b" us lower $which $rep "$teamd_cpu_us"
@@ -109,15 +109,15 @@ for rep in $(seq 1 "$REPS"); do
             # change in one wake-up, so it is no measure of the kernel's part.
             rec 2 "$S2" ms lower $which $rep "$failover_ms"; rec 2 "$S2b" packets lower $which $rep "$lost"; }
         stop_team
-        log "rep $rep $which: start ${start_ms} ms, rss ${vmrss_kib} KiB, teamdctl ${ms} ms, ${rps} req/s (${requests} requests), failover ${failover_ms} ms (port-down event seen at ${link_ms} ms) lost ${lost} of ${sent}"
+        log "rep $rep $which: start ${start_ms} ms, rss ${rss_kib} KiB, teamdctl ${ms} ms, ${rps} req/s (${requests} requests), failover ${failover_ms} ms (port-down event seen at ${link_ms} ms) lost ${lost} of ${sent}"
 
         # Case 4 with 32 ports.
         start_team $which "$AB32" 1 yes || continue
         rec 1 "$S1c" ms lower $which $rep "$start_ms"
         sleep 1
         out=$($LT memory --dev team0 ${PROFILE:+--smaps $PROFILE/smaps-$which-32ports.txt}) && eval "$out" && {
-            rec 4 "$S4c" KiB lower $which $rep "$vmrss_kib"; rec 4 "$S4d" KiB lower $which $rep "$vmhwm_kib"
-            rec 4 "$S4f" KiB lower $which $rep "$rssanon_kib"; }
+            rec 4 "$S4c" KiB lower $which $rep "$rss_kib"; rec 4 "$S4d" KiB lower $which $rep "$vmhwm_kib"
+            rec 4 "$S4f" KiB lower $which $rep "$private_dirty_kib"; }
         stop_team
 
         # Case 6: 16 dummy ports, roundrobin, each carrier flapped FLAPS times.
@@ -126,7 +126,7 @@ for rep in $(seq 1 "$REPS"); do
             rec 6 "$S6" ms lower $which $rep "$settle_ms"; rec 6 "$S6b" ms lower $which $rep "$total_ms"
             rec 6 "$S6c" ms lower $which $rep "$teamd_cpu_ms"; rec 6 "$S6d" runs higher $which $rep "$state_right"; }
         stop_team
-        log "rep $rep $which: 32-port rss ${vmrss_kib} KiB; storm flap ${flap_ms} ms settle ${settle_ms} ms cpu ${teamd_cpu_ms} ms state right ${state_right} (kernel user_linkup agrees ${kernel_user_linkup_agrees})"
+        log "rep $rep $which: 32-port rss ${rss_kib} KiB; storm flap ${flap_ms} ms settle ${settle_ms} ms cpu ${teamd_cpu_ms} ms state right ${state_right} (kernel user_linkup agrees ${kernel_user_linkup_agrees})"
     done
 done
 

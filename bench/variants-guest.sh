@@ -30,11 +30,11 @@ for rep in $(seq 1 $REPS); do
         v=${variants[$(( (k + rep) % n ))]}
         name=${v%%=*} bin=${v#*=}; [ "$bin" = c ] && bin=$C_TEAMD
         eval "$($LT start --teamd $bin --dev team0 --config "$AB2" --enabled 1 --activebackup yes)" && echo "$name start2_ms $start_ms"
-        sleep 1; eval "$($LT memory --dev team0)" && echo "$name rss2_kib $vmrss_kib"
+        sleep 1; eval "$($LT memory --dev team0)" && echo "$name rss2_kib $rss_kib"; echo "$name private_dirty2_kib $private_dirty_kib"
         eval "$($LT control --dev team0 --count ${BENCH_CONTROL_COUNT:-3000} --seconds 25)" && echo "$name control_rps $rps"
         ctl=$(dirname "$bin")/teamdctl; [ "${v#*=}" = c ] && ctl=$C_TEAMDCTL
         eval "$($LT spawn --warmup 1 --count 3 -- $ctl team0 state dump)" && echo "$name teamdctl_ms $ms"
-        eval "$($LT memory --dev team0)" && echo "$name rss2_after_control_kib $vmrss_kib"
+        eval "$($LT memory --dev team0)" && echo "$name rss2_after_control_kib $rss_kib"
         $LT stop --dev team0 >/dev/null
         eval "$($LT start --teamd $bin --dev team0 --config "$AB32" --enabled 1 --activebackup yes)" && echo "$name start32_ms $start_ms"
         $LT stop --dev team0 >/dev/null

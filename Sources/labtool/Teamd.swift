@@ -149,8 +149,10 @@ enum Teamd {
         emit([("ms", median(times))] + times.enumerated().map { ("ms_\($0.offset + 1)", $0.element) })
     }
 
-    /// `labtool memory --dev DEV [--smaps PATH]`: VmRSS, VmHWM and RssAnon (the memory no other process
-    /// shares or could get back from the page cache) of DEV's teamd, in KiB; with --smaps,
+    /// `labtool memory --dev DEV [--smaps PATH]`: DEV's teamd's memory in KiB: `rss_kib` and
+    /// `private_dirty_kib` from /proc/PID/smaps_rollup (a walk of the page tables: exact), and VmRSS and
+    /// VmHWM from /proc/PID/status (kernel 6.1 keeps those per thread and adds them to the process's total
+    /// only every 64 page faults, so an idle daemon's VmRSS can lag its mappings by megabytes); with --smaps,
     /// copies /proc/PID/smaps there for the profile.
     static func memory(_ options: Options) throws {
         let device = try options.string("dev")
@@ -169,7 +171,15 @@ enum Teamd {
                 close(fd)
             }
         }
-        emit([("vmrss_kib", field("VmRSS")), ("vmhwm_kib", field("VmHWM")), ("rssanon_kib", field("RssAnon"))])
+        let rollup = System.readFile("/proc/\(pid)/smaps_rollup") ?? ""
+        func rollupField(_ name: String) -> Double {
+            for line in rollup.split(separator: "\n") where line.hasPrefix(name + ":") {
+                return Double(line.split(separator: " ").dropFirst().first.map(String.init) ?? "") ?? .nan
+            }
+            return .nan
+        }
+        emit([("rss_kib", rollupField("Rss")), ("private_dirty_kib", rollupField("Private_Dirty")),
+              ("vmrss_kib", field("VmRSS")), ("vmhwm_kib", field("VmHWM"))])
     }
 }
 
