@@ -16,9 +16,13 @@ build: deps
 	$(SWIFT) build
 
 # Static executables (Swift runtime and glibc linked in): they need nothing on the target, and start
-# and run leaner than dynamically linked ones (bench/results).
+# and run leaner than dynamically linked ones (bench/results). Linked with the toolchain's lld: GNU ld
+# repeats glibc's warning that the Swift runtime's one dlopen (of an optional prespecialization
+# library, never present on Linux) would need the build's glibc at run time; lld links the same code.
+SCRATCH ?= .build
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -static-executable -Xswiftc -use-ld=lld
 release: deps
-	$(SWIFT) build -c release --static-swift-stdlib -Xswiftc -static-executable
+	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(SCRATCH)
 
 unit: deps
 	$(SWIFT) test

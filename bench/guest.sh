@@ -40,7 +40,7 @@ lab_modules
 mkdir -p /var/run/teamd
 t_begin=$(date +%s)
 note "kernel $(uname -r), $(uname -v | grep -o 'Debian [^ ]*'); $(nproc) vCPUs, QEMU TCG"
-note "C: $($C_TEAMD -v 2>&1 | head -1) (Debian libteam-utils); ours: $($BIN/teamd -v 2>&1 | head -1), release build, static Swift stdlib"
+note "C: $($C_TEAMD -v 2>&1 | head -1) (Debian libteam-utils); ours: $($BIN/teamd -v 2>&1 | head -1), release build, $(readelf -l "$BIN/teamd" 2>/dev/null | grep -q 'program interpreter' && echo 'static Swift stdlib, glibc shared' || echo 'static executable')"
 note "$REPS repetitions per implementation, alternating which goes first"
 
 # The 2-port setup: tp0, tp1 into a bridge in namespace sw (the partner switch, 192.0.2.2).
