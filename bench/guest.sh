@@ -26,10 +26,11 @@ cleanup_team() {
     for _ in $(seq 50); do ip link show team0 >/dev/null 2>&1 || break; sleep 0.1; done
     ip link del team0 2>/dev/null; rm -f /var/run/teamd/team0.*
 }
-# start_team WHICH CONFIG ENABLED [yes]: sets start_ms, parent_ms, pid; non-zero on failure.
+# start_team WHICH CONFIG ENABLED [ACTIVEBACKUP yes|no [UP yes|no]]: sets start_ms, parent_ms, pid;
+# non-zero on failure.
 start_team() {
     local out
-    out=$($LT start --teamd "$(teamd_bin "$1")" --dev team0 --config "$2" --enabled "$3" --activebackup "${4:-no}") \
+    out=$($LT start --teamd "$(teamd_bin "$1")" --dev team0 --config "$2" --enabled "$3" --activebackup "${4:-no}" --up "${5:-no}") \
         || { log "$1: start failed"; cleanup_team; return 1; }
     eval "$out"
 }
@@ -130,8 +131,75 @@ for rep in $(seq 1 "$REPS"); do
     done
 done
 
-# Features ours does not have yet (issue 6: n/a until they land).
-rec 1 "start: lacp against bonding; until both ports distributing" ms lower n/a 0 ""
-rec 5 "cpu: teamd user+system over 60 s; 8 ports arp_ping at 10 ms" ms lower n/a 0 ""
-rec 8 "lacp convergence (fast rate) against a C teamd partner" ms lower n/a 0 ""
+# LACP (cases 1 and 8): two ports la0, la1 to the kernel bonding driver in 802.3ad mode (namespace pb),
+# two ports lt0, lt1 to a C teamd lacp partner (namespace pt), both partners at the fast rate. Ready
+# means both ports enabled in the kernel, which the lacp runner does once a port is distributing.
+netns_add pb
+veth_pair la0 la0p pb
+veth_pair la1 la1p pb
+ip -n pb link add bond0 type bond mode 802.3ad lacp_rate fast miimon 100
+for p in la0p la1p; do ip -n pb link set $p down; ip -n pb link set $p master bond0; done
+ip -n pb link set bond0 up
+netns_add pt
+veth_pair lt0 lt0p pt
+veth_pair lt1 lt1p pt
+# The kernel refuses to enslave a port that is up; the C lacp runner sends nothing while its team is down.
+ip -n pt link set lt0p down; ip -n pt link set lt1p down
+PARTNER='{"runner":{"name":"lacp","active":true,"fast_rate":true},"link_watch":{"name":"ethtool"},"ports":{"lt0p":{},"lt1p":{}}}'
+ip netns exec pt $C_TEAMD -d -t teamp -c "$PARTNER" 2>/tmp/bench-partner.err || log "the C lacp partner did not start: $(cat /tmp/bench-partner.err)"
+ip -n pt link set teamp up 2>/dev/null
+LACP_BOND='{"runner":{"name":"lacp","active":true,"fast_rate":true},"link_watch":{"name":"ethtool"},"ports":{"la0":{},"la1":{}}}'
+LACP_TEAM='{"runner":{"name":"lacp","active":true,"fast_rate":true},"link_watch":{"name":"ethtool"},"ports":{"lt0":{},"lt1":{}}}'
+S1c="start: lacp against bonding; until both ports distributing"
+S8="lacp convergence (fast rate) against a C teamd partner"
+for rep in $(seq 1 $REPS); do
+    for which in $(order "$rep"); do
+        unset start_ms
+        start_team $which "$LACP_BOND" 2 no yes && { rec 1 "$S1c" ms lower $which $rep "$start_ms"; stop_team; }
+        sleep 1   # the partner's ports time out and start over alike for both
+        unset start_ms
+        start_team $which "$LACP_TEAM" 2 no yes && { rec 8 "$S8" ms lower $which $rep "$start_ms"; stop_team; }
+        sleep 1
+    done
+done
+ip netns exec pt $C_TEAMD -k -t teamp 2>/dev/null
+
+# CPU (case 5): 8 ports each, roundrobin, arp_ping every 10 ms to 198.51.100.2, which every peer
+# answers (the same address on each peer, so each reply leaves by the port its request came in on).
+# Both daemons run side by side in the same 60 s (teamc for C, teamo for ours, 8 ports each), so that
+# seven samples of each fit in seven minutes and both see the same machine.
+netns_add cs
+for i in $(seq 0 7); do
+    for w in c o; do
+        veth_pair cp$w$i cp$w${i}p cs
+        ip -n cs addr add 198.51.100.2/32 dev cp$w${i}p
+    done
+done
+cpu_config() {
+    printf '{"runner":{"name":"roundrobin"},"link_watch":{"name":"arp_ping","interval":10,"missed_max":3,"target_host":"198.51.100.2"},"ports":{%s}}' \
+        "$(ports_json $(printf "cp$1%d " $(seq 0 7)))"
+}
+# cpu_ms PID: user + system CPU time so far, in ms.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
+S5="cpu: teamd user+system over 60 s; 8 ports arp_ping at 10 ms"
+for rep in $(seq 1 $REPS); do
+    ok=yes pc= po=
+    for which in $(order "$rep"); do
+        dev=team${which:0:1}
+        if $LT start --teamd "$(teamd_bin $which)" --dev $dev --config "$(cpu_config ${which:0:1})" --enabled 8 >/dev/null; then
+            [ $which = c ] && pc=$(cat /var/run/teamd/$dev.pid) || po=$(cat /var/run/teamd/$dev.pid)
+        else
+            log "$which: arp_ping start failed: $(head -3 /tmp/labtool-teamd-$dev.err 2>/dev/null)"; ok=no
+        fi
+    done
+    sleep 2
+    c0=$([ -n "$pc" ] && cpu_ms $pc) o0=$([ -n "$po" ] && cpu_ms $po)
+    sleep 60
+    cc=$([ -n "$c0" ] && awk -v a="$(cpu_ms $pc)" -v b="$c0" 'BEGIN { print a - b }')
+    co=$([ -n "$o0" ] && awk -v a="$(cpu_ms $po)" -v b="$o0" 'BEGIN { print a - b }')
+    [ -n "$cc" ] && rec 5 "$S5" ms lower c $rep "$cc"
+    [ -n "$co" ] && rec 5 "$S5" ms lower ours $rep "$co"
+    for dev in teamc teamo; do [ -e /var/run/teamd/$dev.pid ] && $LT stop --dev $dev >/dev/null; done
+    log "rep $rep cpu over 60 s: c ${cc:-none} ms, ours ${co:-none} ms (both started: $ok)"
+done
 note "guest time for all cases: $(( $(date +%s) - t_begin )) s"

@@ -20,9 +20,11 @@ enum Teamd {
         return (enabled, active)
     }
 
-    /// `labtool start --teamd BIN --dev DEV --config JSON --enabled N [--activebackup yes]`: execs
-    /// `BIN -d -t DEV -c JSON` and measures until the control socket answers a StateDump and the
-    /// kernel has N ports enabled (and, for activebackup, an active port). Prints
+    /// `labtool start --teamd BIN --dev DEV --config JSON --enabled N [--activebackup yes] [--up yes]`:
+    /// execs `BIN -d -t DEV -c JSON` and measures until the control socket answers a StateDump and the
+    /// kernel has N ports enabled (and, for activebackup, an active port). With `--up yes` the team
+    /// device is set up as soon as it exists, as the system's network scripts do (the C lacp runner
+    /// sends no LACPDU while its team is down). Prints
     /// `start_ms` (exec to ready), `parent_ms` (exec to `teamd -d` returning) and `pid`.
     static func start(_ options: Options) throws {
         let binary = try options.string("teamd")
@@ -30,6 +32,7 @@ enum Teamd {
         let config = try options.string("config")
         let wanted = try options.int("enabled", default: 1)
         let activeBackup = options.string("activebackup", default: "no") == "yes"
+        var bringUp = options.string("up", default: "no") == "yes"
         let timeout = Double(try options.int("timeout", default: 20)) * 1000
         let errorPath = "/tmp/labtool-teamd-\(device).err"
 
@@ -54,6 +57,9 @@ enum Teamd {
                         throw LabError("\(binary) -d exited with \(status >> 8): \(System.readFile(errorPath) ?? "")")
                     }
                 }
+            }
+            if bringUp, case let index = if_nametoindex(device), index != 0 {
+                if (try? RouteClient().setUp(true, index: index)) != nil { bringUp = false }
             }
             if !answered {
                 if let client = try? TeamdControlClient.connect(teamDevice: device, transport: .unixSocket),
