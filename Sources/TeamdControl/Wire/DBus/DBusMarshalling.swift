@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The byte order of a D-Bus message, named by its first byte.
 public enum DBusByteOrder: UInt8, Hashable, Sendable {
     /// `l`
@@ -67,10 +73,16 @@ struct DBusReader {
     /// `length` bytes of text and the NUL after them, as UTF-8 without NUL inside.
     mutating func readText(length: Int, start: Int) throws(DBusWireError) -> String {
         guard length < limit - offset, bytes[offset + length] == 0 else { throw .truncated(offset: start) }
-        let slice = bytes[offset..<(offset + length)]
-        guard !slice.contains(0), let text = String(validating: slice, as: UTF8.self) else {
-            throw .invalidString(offset: start)
+        // Through a buffer pointer: strings can be megabytes (a 1 MiB argument), and the
+        // generic per-byte paths are slow in debug builds.
+        let first = offset
+        let text: String? = bytes.withUnsafeBufferPointer { buffer in
+            let text = UnsafeBufferPointer(rebasing: buffer[first..<(first + length)])
+            guard !text.isEmpty else { return "" }
+            guard memchr(text.baseAddress!, 0, text.count) == nil else { return nil }
+            return String(validating: text, as: UTF8.self)
         }
+        guard let text else { throw .invalidString(offset: start) }
         offset += length + 1
         return text
     }
@@ -205,11 +217,17 @@ struct DBusWriter {
     }
 
     mutating func writeString(_ text: String) throws(DBusWireError) {
-        let utf8 = Array(text.utf8)
-        guard !utf8.contains(0) else { throw .unencodable("string with NUL") }
-        guard utf8.count <= Int(UInt32.max) else { throw .unencodable("string too long") }
-        writeUInt32(UInt32(utf8.count))
-        bytes.append(contentsOf: utf8)
+        var text = text
+        // Contiguous UTF-8, checked and copied through a buffer pointer (see readText).
+        let utf8Count = text.utf8.count
+        guard utf8Count <= Int(UInt32.max) else { throw .unencodable("string too long") }
+        writeUInt32(UInt32(utf8Count))
+        let hasNUL = text.withUTF8 { buffer -> Bool in
+            if let base = buffer.baseAddress, memchr(base, 0, buffer.count) != nil { return true }
+            bytes.append(contentsOf: buffer)
+            return false
+        }
+        guard !hasNUL else { throw .unencodable("string with NUL") }
         bytes.append(0)
     }
 
