@@ -1,25 +1,39 @@
 import Glibc
 import Logging
+import Packets
 import TeamJSON
 import TeamKit
 import TeamWire
 
 /// How the daemon reaches the kernel: four netlink transports (requests and events, for rtnetlink and the
-/// team family). The real ones are sockets; tests give the daemon a fake kernel behind the same seam.
+/// team family) and, for runners that talk on the wire (LACP), a frame port per team port. The real ones
+/// are sockets; tests give the daemon a fake kernel behind the same seam.
 public struct KernelAccess {
     public var makeRoute: () throws -> any NetlinkTransport
     public var makeRouteEvents: () throws -> any NetlinkTransport
     public var makeGeneric: () throws -> any NetlinkTransport
     public var makeGenericEvents: () throws -> any NetlinkTransport
+    /// A port for LACPDUs on the interface with this ifindex: slow-protocols frames only, the
+    /// Slow_Protocols_Multicast address joined.
+    public var makeLACPPort: (_ interfaceIndex: UInt32) throws -> any FramePort
 
     public init(makeRoute: @escaping () throws -> any NetlinkTransport,
                 makeRouteEvents: @escaping () throws -> any NetlinkTransport,
                 makeGeneric: @escaping () throws -> any NetlinkTransport,
-                makeGenericEvents: @escaping () throws -> any NetlinkTransport) {
+                makeGenericEvents: @escaping () throws -> any NetlinkTransport,
+                makeLACPPort: @escaping (_ interfaceIndex: UInt32) throws -> any FramePort = KernelAccess.lacpSocket) {
         self.makeRoute = makeRoute
         self.makeRouteEvents = makeRouteEvents
         self.makeGeneric = makeGeneric
         self.makeGenericEvents = makeGenericEvents
+        self.makeLACPPort = makeLACPPort
+    }
+
+    /// The real LACP port: an AF_PACKET socket on ETH_P_SLOW with the LACPDU filter, joined to
+    /// 01:80:c2:00:00:02.
+    public static func lacpSocket(_ interfaceIndex: UInt32) throws -> any FramePort {
+        try PacketSocket(interfaceIndex: interfaceIndex, etherType: EtherType.slowProtocols, filter: .lacpdus,
+                         multicast: .slowProtocolsMulticast)
     }
 
     public static var system: KernelAccess { KernelAccess(
@@ -79,6 +93,8 @@ public final class Daemon {
     private var createdDevice = false
     /// Ports this daemon enslaved (released on exit) versus ones it adopted.
     private var portNames: [UInt32: String] = [:]
+    /// The runner's frame ports (LACP), by port ifindex.
+    private var framePorts: [UInt32: any FramePort] = [:]
     private let clock: @Sendable () -> Int64
 
     public init(config: TeamdConfig, options: DaemonOptions, kernel: KernelAccess = .system,
@@ -104,8 +120,10 @@ public final class Daemon {
         case .activeBackup(let ab):
             let policy = ActiveBackupRunner.AddressPolicy(rawValue: ab.hardwareAddressPolicy.rawValue) ?? .sameAll
             return ActiveBackupRunner(addressPolicy: policy)
-        case .loadBalance, .lacp:
-            // Their behaviour lands with their issue; until then they are refused at start.
+        case .lacp(let lacp):
+            return LACPRunner(config: lacp)
+        case .loadBalance:
+            // Its behaviour lands with its issue; until then it is refused at start.
             return BasicRunner(.roundrobin)
         }
     }
@@ -122,7 +140,7 @@ public final class Daemon {
     /// far is undone: no half-made device and no enslaved port is left behind.
     public func start() throws(DaemonStartError) {
         switch config.runner {
-        case .loadBalance, .lacp:
+        case .loadBalance:
             throw DaemonStartError("runner \"\(config.runner.name)\" is not supported yet")
         default: break
         }
@@ -169,8 +187,10 @@ public final class Daemon {
     private func setUpTeam() throws {
         team = try TeamDevice(teamIndex: teamIndex, commandTransport: try kernel.makeGeneric(),
                               eventTransport: try kernel.makeGenericEvents())
-        if let link = try route.link(index: teamIndex), let address = HardwareAddress(bytes: link.address) {
-            engine.teamAddressChanged(to: address)
+        if let link = try route.link(index: teamIndex) {
+            if let address = HardwareAddress(bytes: link.address) { engine.teamAddressChanged(to: address) }
+            // Before any port: LACP leaves its ports disabled while the team is down.
+            _ = engine.teamAdminStateChanged(up: link.flags.contains(.up))
         }
         let mode = engine.runner.kernelMode
         if case .string(let current)? = team.option(named: "mode")?.value, current == mode {
@@ -221,6 +241,7 @@ public final class Daemon {
                 do { try route.release(port: index) } catch { log.warning("release of port \(index) failed: \(error)") }
                 _ = engine.removePort(index: index)
                 portNames[index] = nil
+                framePorts[index] = nil
             }
         }
         if deleteDevice && teamIndex != 0 {
@@ -310,6 +331,9 @@ public final class Daemon {
                                                    isSticky: settings.sticky, lacpPriority: settings.lacpPriority,
                                                    lacpKey: settings.lacpKey),
                             kernelLink: status, isEnabled: enabled)
+        if engine.runner.wantsFrames && framePorts[index] == nil {
+            framePorts[index] = try kernel.makeLACPPort(index)
+        }
         document.portAdded(link.name)
         let watchers = config.linkWatchers(forPort: link.name).compactMap(Self.makeWatcher)
         try perform(engine.addPort(port, watchers: watchers))
@@ -338,6 +362,7 @@ public final class Daemon {
             try route.release(port: port.index)
             portNames[port.index] = nil
             try perform(engine.removePort(index: port.index))
+            framePorts[port.index] = nil
             log.info("\(name): port removed")
         }
     }
@@ -345,7 +370,9 @@ public final class Daemon {
     // MARK: Events
 
     /// The descriptors to poll for reading.
-    public var descriptors: [Int32] { [team.eventDescriptor, linkEvents.pollDescriptor] }
+    public var descriptors: [Int32] {
+        [team.eventDescriptor, linkEvents.pollDescriptor] + framePorts.values.map(\.pollDescriptor)
+    }
 
     public func handleReadable(_ fd: Int32) {
         // Everything the kernel queued is handled first and the actions it asks for are written after,
@@ -359,6 +386,8 @@ public final class Daemon {
                 for event in try team.drainEvents() { try handle(event) }
             } else if fd == linkEvents.pollDescriptor {
                 for event in try linkEvents.drainEvents() { try handle(event) }
+            } else if let (index, port) = framePorts.first(where: { $0.value.pollDescriptor == fd }) {
+                try receiveFrames(from: port, index: index)
             }
         } catch {
             log.error("event handling failed: \(error)")
@@ -391,6 +420,20 @@ public final class Daemon {
         }
     }
 
+    /// The frames waiting on a port's socket, to the runner (at most a batch: a flood cannot starve the
+    /// netlink events).
+    private func receiveFrames(from port: any FramePort, index: UInt32) throws {
+        for _ in 0..<64 {
+            let frame: [UInt8]?
+            do { frame = try port.receive() } catch {
+                log.debug("port \(index): \(error)")
+                return
+            }
+            guard let frame else { return }
+            try perform(engine.frameReceived(port: index, bytes: frame))
+        }
+    }
+
     func handle(_ event: TeamEvent) throws {
         switch event {
         case .portsChanged(let statuses):
@@ -402,6 +445,7 @@ public final class Daemon {
             for port in engine.ports.ports where !current.contains(port.index) {
                 portNames[port.index] = nil
                 try perform(engine.removePort(index: port.index))
+                framePorts[port.index] = nil
             }
             for status in team.ports() where !status.isRemoved { try portStatusChanged(status) }
             for option in team.options() { try perform(engine.kernelOptionChanged(option)) }
@@ -416,6 +460,7 @@ public final class Daemon {
             log.info("\(port.name): port left the team")
             portNames[status.index] = nil
             try perform(engine.removePort(index: status.index))
+            framePorts[status.index] = nil
         } else if engine.ports[index: status.index] == nil {
             // Enslaved behind our back (`ip link set X master team0`, NetworkManager), or by us just now.
             try adoptPort(index: status.index, status: status)
@@ -430,6 +475,7 @@ public final class Daemon {
             guard let address = HardwareAddress(bytes: link.address) else { return }
             if link.index == teamIndex {
                 if address != engine.teamAddress { engine.teamAddressChanged(to: address) }
+                try perform(engine.teamAdminStateChanged(up: link.flags.contains(.up)))
             } else if let port = engine.ports[index: link.index], port.address != address {
                 engine.portAddressChanged(index: link.index, to: address)
             }
@@ -485,8 +531,14 @@ public final class Daemon {
             timers.arm(id, at: clock() + Int64(ms))
         case .cancelTimer(let id):
             timers.cancel(id)
-        case .send:
-            break
+        case .send(let port, let frame):
+            guard let socket = framePorts[port] else { return }
+            do { try socket.send(frame) } catch {
+                // A port whose link just went down refuses; the runner will notice the link.
+                log.debug("send on port \(port) failed: \(error)")
+            }
+        case .log(let text, let isDebug):
+            if isDebug { log.debug("\(text)") } else { log.info("\(text)") }
         }
     }
 
@@ -574,6 +626,21 @@ public final class Daemon {
             guard let level = Int32(value), level >= 0 else { return setFail }
             debugLevel = Int(level)
             return .success(nil)
+        }
+        if path.hasPrefix("ports."), let parts = StateTree.components(of: path, portNames: engine.ports.ports.map(\.name)),
+           parts.count > 3, parts[2] == "runner" {
+            do {
+                try perform(try engine.setRunnerPortStateItem(port: parts[1], Array(parts[3...]), value: value))
+                return .success(nil)
+            } catch let error as StateItemError {
+                if case .invalidValue(let why) = error {
+                    log.error("\(path): \(why)")
+                    return setFail
+                }
+            } catch {
+                log.error("\(path): \(error)")
+                return setFail
+            }
         }
         if path.hasPrefix("runner.") {
             let sub = path.dropFirst("runner.".count).split(separator: ".").map(String.init)

@@ -10,6 +10,8 @@ public struct TeamEngine: Sendable {
     public private(set) var runner: any Runner
     public private(set) var teamAddress: HardwareAddress
     public let linkWatchPolicy: LinkWatchPolicy
+    /// Whether the team device is administratively up; LACP runs only then, as in teamd.
+    public private(set) var isTeamUp = true
     private var watchers: [UInt32: [any LinkWatcher]] = [:]
 
     public init(runner: any Runner, teamAddress: HardwareAddress, linkWatchPolicy: LinkWatchPolicy = .any) {
@@ -18,7 +20,7 @@ public struct TeamEngine: Sendable {
         self.linkWatchPolicy = linkWatchPolicy
     }
 
-    public var context: RunnerContext { RunnerContext(ports: ports, teamAddress: teamAddress) }
+    public var context: RunnerContext { RunnerContext(ports: ports, teamAddress: teamAddress, isTeamUp: isTeamUp) }
 
     public mutating func start() -> [TeamAction] {
         absorb(runner.start(context: context))
@@ -85,6 +87,13 @@ public struct TeamEngine: Sendable {
         teamAddress = address
     }
 
+    /// The team device went administratively up or down.
+    public mutating func teamAdminStateChanged(up: Bool) -> [TeamAction] {
+        guard up != isTeamUp else { return [] }
+        isTeamUp = up
+        return absorb(runner.handle(.teamStateChanged, context: context))
+    }
+
     public mutating func timerFired(_ id: TimerID) -> [TeamAction] {
         switch id {
         case .watcher(let port, let instance):
@@ -113,6 +122,13 @@ public struct TeamEngine: Sendable {
 
     public mutating func setRunnerStateItem(_ path: [String], value: String) throws(StateItemError) -> [TeamAction] {
         absorb(try runner.setStateItem(path, value: value, context: context))
+    }
+
+    /// Sets `ports.NAME.runner.PATH`.
+    public mutating func setRunnerPortStateItem(port name: String, _ path: [String],
+                                                value: String) throws(StateItemError) -> [TeamAction] {
+        guard let port = ports[name: name] else { throw .noSuchItem }
+        return absorb(try runner.setPortStateItem(port, path: path, value: value, context: context))
     }
 
     public func watcherStates(of index: UInt32) -> [JSONObject] {
