@@ -49,7 +49,6 @@ let package = Package(
                 path: "Tests/TeamTesting", swiftSettings: strict),
         .testTarget(name: "NetlinkCodecTests", dependencies: ["NetlinkCodec"], swiftSettings: strict),
         .testTarget(name: "TeamWireTests", dependencies: ["TeamWire", "NetlinkCodec"], swiftSettings: strict),
-        .testTarget(name: "PacketsTests", dependencies: ["Packets"], swiftSettings: strict),
         .testTarget(name: "TeamJSONTests", dependencies: ["TeamJSON"], swiftSettings: strict),
         .testTarget(name: "PacketsTests", dependencies: ["Packets"], swiftSettings: strict),
         .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting"], swiftSettings: strict),

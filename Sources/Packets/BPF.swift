@@ -64,10 +64,11 @@ public struct BPFProgram: Hashable, Sendable {
         .accept(0),
     ])
 
-    /// What the program returns for `packet`: the number of bytes to keep, 0 to drop. The kernel's rules:
+    /// What the program returns for `packet` (with `metadata` for the SKF_AD loads): the number of bytes to
+    /// keep, 0 to drop. The kernel's rules:
     /// a load beyond the packet ends the program with 0; a jump out of the program or an unknown
     /// instruction does too (the kernel refuses such a program when it is attached). For tests.
-    public func run(on packet: [UInt8]) -> UInt32 {
+    public func run(on packet: [UInt8], metadata: BPFMetadata = BPFMetadata()) -> UInt32 {
         var a: UInt32 = 0, x: UInt32 = 0
         var scratch = [UInt32](repeating: 0, count: 16)
         var pc = 0
@@ -86,6 +87,8 @@ public struct BPFProgram: Hashable, Sendable {
                 let value: UInt32
                 switch i.code & 0xe0 {
                 case BPFInstruction.imm: value = i.k
+                case BPFInstruction.abs where i.k >= BPFMetadata.base:
+                    guard let v = metadata.value(at: i.k) else { return 0 }; value = v
                 case BPFInstruction.abs: guard let v = load(size, Int(i.k)) else { return 0 }; value = v
                 case BPFInstruction.ind: guard let v = load(size, Int(x) &+ Int(i.k)) else { return 0 }; value = v
                 case BPFInstruction.msh: guard let v = load(1, Int(i.k)) else { return 0 }; value = (v & 0x0f) << 2

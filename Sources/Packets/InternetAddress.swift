@@ -44,12 +44,14 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The Ethernet group address of this multicast address: 33:33 and its last four octets (RFC 2464 7).
-    public var multicastMACAddress: [UInt8] { [0x33, 0x33, bytes[12], bytes[13], bytes[14], bytes[15]] }
+    public var multicastMACAddress: EthernetAddress {
+        EthernetAddress(unchecked: [0x33, 0x33, bytes[12], bytes[13], bytes[14], bytes[15]])
+    }
 
-    /// fe80::/64 with the modified EUI-64 interface identifier of a 6-byte MAC (RFC 4291 appendix A);
-    /// nil for any other length.
-    public static func linkLocal(macAddress mac: [UInt8]) -> IPv6Address? {
-        guard mac.count == 6 else { return nil }
+    /// fe80::/64 with the modified EUI-64 interface identifier of a MAC (RFC 4291 appendix A): the
+    /// link-local address the kernel gives an interface with that MAC.
+    public static func linkLocal(macAddress: EthernetAddress) -> IPv6Address {
+        let mac = macAddress.bytes
         return IPv6Address(unchecked: [0xfe, 0x80, 0, 0, 0, 0, 0, 0,
                                        mac[0] ^ 0x02, mac[1], mac[2], 0xff, 0xfe, mac[3], mac[4], mac[5]])
     }

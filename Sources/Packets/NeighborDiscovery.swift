@@ -1,7 +1,5 @@
 /// The fixed IPv6 header (RFC 8200 3); extension headers are not followed (Neighbour Discovery has none).
 public struct IPv6Header: Equatable, Sendable {
-    /// ETH_P_IPV6
-    public static let etherType: UInt16 = 0x86dd
     /// IPPROTO_ICMPV6
     public static let nextHeaderICMPv6: UInt8 = 58
     public static let length = 40
@@ -27,11 +25,11 @@ public struct IPv6Header: Equatable, Sendable {
         self.destination = destination
     }
 
-    public init(decoding bytes: [UInt8]) throws(ProbePacketError) {
-        let r = ProbeReader(bytes, what: "IPv6 header")
+    public init(decoding bytes: [UInt8]) throws(PacketError) {
+        let r = ByteReader(bytes, what: "IPv6 header")
         try r.need(Self.length)
         let first = try r.u32(0)
-        guard first >> 28 == 6 else { throw .unexpected(field: "IPv6 version", value: first >> 28) }
+        guard first >> 28 == 6 else { throw .unexpectedValue(field: "IPv6 version", value: first >> 28) }
         trafficClass = UInt8(truncatingIfNeeded: first >> 20)
         flowLabel = first & 0xfffff
         payloadLength = try r.u16(4)
@@ -98,24 +96,23 @@ public struct NeighborDiscoveryOption: Equatable, Sendable {
         self.body = body
     }
 
-    /// A link-layer address option with a MAC (one unit of 8 bytes for Ethernet).
-    public static func linkLayerAddress(_ type: UInt8, _ mac: [UInt8]) -> NeighborDiscoveryOption {
-        let units = (mac.count + 2 + 7) / 8
-        return NeighborDiscoveryOption(type: type, body: mac + [UInt8](repeating: 0, count: units * 8 - 2 - mac.count))
+    /// A link-layer address option with a MAC (one unit of 8 bytes).
+    public static func linkLayerAddress(_ type: UInt8, _ mac: EthernetAddress) -> NeighborDiscoveryOption {
+        NeighborDiscoveryOption(type: type, body: mac.bytes)
     }
 
     /// The MAC of a link-layer address option (its first six body bytes).
-    public var macAddress: [UInt8]? { body.count >= 6 ? Array(body.prefix(6)) : nil }
+    public var macAddress: EthernetAddress? { EthernetAddress(bytes: body.prefix(6)) }
 
-    static func decodeAll(_ bytes: [UInt8], from start: Int) throws(ProbePacketError) -> [NeighborDiscoveryOption] {
-        let r = ProbeReader(bytes, what: "ND option")
+    static func decodeAll(_ bytes: [UInt8], from start: Int) throws(PacketError) -> [NeighborDiscoveryOption] {
+        let r = ByteReader(bytes, what: "ND option")
         var options: [NeighborDiscoveryOption] = []
         var offset = start
         while offset < bytes.count {
             let type = try r.u8(offset)
             let units = Int(try r.u8(offset + 1))
             // RFC 4861 4.6: a length of 0 is invalid and the packet must be dropped.
-            guard units > 0 else { throw .unexpected(field: "ND option length", value: 0) }
+            guard units > 0 else { throw .unexpectedValue(field: "ND option length", value: 0) }
             options.append(NeighborDiscoveryOption(type: type, body: try r.slice(offset + 2, units * 8 - 2)))
             offset += units * 8
         }
@@ -147,7 +144,7 @@ public struct NeighborDiscoveryMessage: Equatable, Sendable {
     }
 
     /// The solicitation nsna_ping sends: "who has `target`?", with our MAC as source link-layer option.
-    public static func solicitation(for target: IPv6Address, sourceMAC: [UInt8]) -> NeighborDiscoveryMessage {
+    public static func solicitation(for target: IPv6Address, sourceMAC: EthernetAddress) -> NeighborDiscoveryMessage {
         NeighborDiscoveryMessage(type: ICMPv6.neighborSolicitation, target: target,
                                  options: [.linkLayerAddress(NeighborDiscoveryOption.sourceLinkLayerAddress, sourceMAC)])
     }
@@ -155,7 +152,7 @@ public struct NeighborDiscoveryMessage: Equatable, Sendable {
     public var isSolicited: Bool { flags & 0x40 != 0 }
 
     /// The MAC of the first option of `type` (source or target link-layer address).
-    public func linkLayerAddress(_ type: UInt8) -> [UInt8]? {
+    public func linkLayerAddress(_ type: UInt8) -> EthernetAddress? {
         options.first { $0.type == type }?.macAddress
     }
 
@@ -171,15 +168,15 @@ public struct NeighborDiscoveryMessage: Equatable, Sendable {
 
     /// Decodes the ICMPv6 bytes of an NS or NA that travelled `source` → `destination`, checking the code,
     /// the checksum and the options.
-    public init(decoding bytes: [UInt8], source: IPv6Address, destination: IPv6Address) throws(ProbePacketError) {
-        let r = ProbeReader(bytes, what: "Neighbour Discovery message")
+    public init(decoding bytes: [UInt8], source: IPv6Address, destination: IPv6Address) throws(PacketError) {
+        let r = ByteReader(bytes, what: "Neighbour Discovery message")
         try r.need(24)
         type = try r.u8(0)
         guard type == ICMPv6.neighborSolicitation || type == ICMPv6.neighborAdvertisement else {
-            throw .unexpected(field: "ICMPv6 type", value: UInt32(type))
+            throw .unexpectedValue(field: "ICMPv6 type", value: UInt32(type))
         }
         let code = try r.u8(1)
-        guard code == 0 else { throw .unexpected(field: "ICMPv6 code", value: UInt32(code)) }
+        guard code == 0 else { throw .unexpectedValue(field: "ICMPv6 code", value: UInt32(code)) }
         var zeroed = bytes
         zeroed[2] = 0
         zeroed[3] = 0
@@ -197,11 +194,11 @@ public struct NeighborDiscoveryMessage: Equatable, Sendable {
 
 /// An NS or NA in its Ethernet frame and IPv6 header.
 public struct NeighborDiscoveryFrame: Equatable, Sendable {
-    public var ethernet: EthernetFraming.Header
+    public var ethernet: TaggedEthernetHeader
     public var ip: IPv6Header
     public var message: NeighborDiscoveryMessage
 
-    public init(ethernet: EthernetFraming.Header, ip: IPv6Header, message: NeighborDiscoveryMessage) {
+    public init(ethernet: TaggedEthernetHeader, ip: IPv6Header, message: NeighborDiscoveryMessage) {
         self.ethernet = ethernet
         self.ip = ip
         self.message = message
@@ -211,36 +208,34 @@ public struct NeighborDiscoveryFrame: Equatable, Sendable {
     /// target's solicited-node group and its multicast MAC, hop limit 255 (RFC 4861 7.1.1 drops anything
     /// less), the source link-layer option carrying `sourceMAC`.
     public static func solicitation(for target: IPv6Address, source: IPv6Address,
-                                    sourceMAC: [UInt8]) -> NeighborDiscoveryFrame {
+                                    sourceMAC: EthernetAddress) -> NeighborDiscoveryFrame {
         let group = target.solicitedNodeMulticast
         let message = NeighborDiscoveryMessage.solicitation(for: target, sourceMAC: sourceMAC)
         let length = UInt16(message.encoded(source: source, destination: group).count)
         return NeighborDiscoveryFrame(
-            ethernet: EthernetFraming.Header(destination: group.multicastMACAddress, source: sourceMAC,
-                                             etherType: IPv6Header.etherType),
+            ethernet: TaggedEthernetHeader(destination: group.multicastMACAddress, source: sourceMAC,
+                                           etherType: EtherType.ipv6),
             ip: IPv6Header(payloadLength: length, hopLimit: 255, source: source, destination: group),
             message: message)
     }
 
     public func encoded() -> [UInt8] {
-        ethernet.encoded() + ip.encoded() + message.encoded(source: ip.source, destination: ip.destination)
+        ethernet.frame(ip.encoded() + message.encoded(source: ip.source, destination: ip.destination))
     }
 
     /// Decodes an Ethernet frame carrying an NS or NA (tagged or not); the IPv6 payload length must fit
     /// the frame (anything after it is Ethernet padding).
-    public init(decoding frame: [UInt8]) throws(ProbePacketError) {
-        ethernet = try EthernetFraming.Header(decoding: frame)
-        guard ethernet.etherType == IPv6Header.etherType else {
-            throw .unexpected(field: "ethertype", value: UInt32(ethernet.etherType))
-        }
+    public init(decoding frame: [UInt8]) throws(PacketError) {
+        ethernet = try TaggedEthernetHeader(decoding: frame)
+        guard ethernet.etherType == EtherType.ipv6 else { throw .unexpectedEtherType(ethernet.etherType) }
         let packet = Array(frame[ethernet.length...])
         ip = try IPv6Header(decoding: packet)
         guard ip.nextHeader == IPv6Header.nextHeaderICMPv6 else {
-            throw .unexpected(field: "IPv6 next header", value: UInt32(ip.nextHeader))
+            throw .unexpectedValue(field: "IPv6 next header", value: UInt32(ip.nextHeader))
         }
         let end = IPv6Header.length + Int(ip.payloadLength)
         guard packet.count >= end else {
-            throw .truncated(what: "IPv6 payload", needed: end, available: packet.count)
+            throw .truncated(what: "IPv6 payload", needed: end, got: packet.count)
         }
         message = try NeighborDiscoveryMessage(decoding: Array(packet[IPv6Header.length ..< end]),
                                                source: ip.source, destination: ip.destination)

@@ -9,15 +9,22 @@ public enum PacketError: Error, Equatable, Sendable {
     case unexpectedSubtype(UInt8)
     /// A TLV length field that is not what IEEE 802.1AX fixes it to.
     case badTLVLength(tlv: String, length: UInt8, expected: UInt8)
+    /// A field holds a value the decoder does not handle (ARP for another protocol, another IP version).
+    case unexpectedValue(field: String, value: UInt32)
+    /// An ICMPv6 checksum over the pseudo-header that does not add up.
+    case badChecksum(found: UInt16, expected: UInt16)
 }
 
 extension PacketError: CustomStringConvertible {
     public var description: String {
         switch self {
         case .truncated(let what, let needed, let got): return "\(what): \(got) bytes, needs \(needed)"
-        case .unexpectedEtherType(let type): return "EtherType 0x\(String(type, radix: 16)) is not slow protocols"
+        case .unexpectedEtherType(let type): return "unexpected EtherType 0x\(String(type, radix: 16))"
         case .unexpectedSubtype(let subtype): return "slow protocol subtype \(subtype) is not LACP"
         case .badTLVLength(let tlv, let length, let expected): return "\(tlv) TLV length \(length), expected \(expected)"
+        case .unexpectedValue(let field, let value): return "\(field): unexpected value \(value)"
+        case .badChecksum(let found, let expected):
+            return "checksum 0x\(String(found, radix: 16)), expected 0x\(String(expected, radix: 16))"
         }
     }
 }

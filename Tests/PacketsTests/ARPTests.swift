@@ -2,17 +2,14 @@ import Packets
 import Testing
 
 @Suite struct ARPTests {
-    let teamMAC: [UInt8] = [0x8a, 0x82, 0x0f, 0x49, 0xdf, 0x2d]
-    let partnerMAC: [UInt8] = [0x7e, 0xbc, 0x53, 0xa2, 0xd5, 0xf3]
-
     @Test func probeWithUnspecifiedSourceIsTheCTeamdsBytes() throws {
         let (packet, header) = try ARPPacket.decode(frame: CapturedFrames.arpProbe)
-        #expect(header.destination == EthernetFraming.broadcast)
+        #expect(header.destination == .broadcast)
         #expect(header.vlanID == nil)
         #expect(packet.operation == .request)
         #expect(packet.senderAddress == .any)
         #expect(packet.targetAddress == IPv4Address(192, 0, 2, 2))
-        #expect(packet.targetMACAddress == EthernetFraming.broadcast)
+        #expect(packet.targetMACAddress == .broadcast)
         let ours = ARPPacket.probe(from: header.source, sender: .any, target: IPv4Address(192, 0, 2, 2))
         #expect(ours.frame(source: header.source) == CapturedFrames.arpProbe)
     }
@@ -41,18 +38,18 @@ import Testing
     @Test(arguments: [0, 1, 13, 14, 20, 41])
     func truncatedFramesAreTypedErrors(length: Int) {
         let bytes = Array(CapturedFrames.arpProbe.prefix(length))
-        #expect(throws: ProbePacketError.self) { try ARPPacket.decode(frame: bytes) }
+        #expect(throws: PacketError.self) { try ARPPacket.decode(frame: bytes) }
     }
 
     @Test func otherHardwareOrProtocolIsRefusedNamingTheField() {
         var bytes = CapturedFrames.arpProbe
         bytes[14 + 2] = 0x86 // ar_pro 0x86dd
         bytes[14 + 3] = 0xdd
-        #expect(throws: ProbePacketError.unexpected(field: "ar_pro", value: 0x86dd)) {
+        #expect(throws: PacketError.unexpectedValue(field: "ar_pro", value: 0x86dd)) {
             try ARPPacket.decode(frame: bytes)
         }
         let ipv6 = CapturedFrames.neighborSolicitation
-        #expect(throws: ProbePacketError.unexpected(field: "ethertype", value: 0x86dd)) {
+        #expect(throws: PacketError.unexpectedEtherType(0x86dd)) {
             try ARPPacket.decode(frame: ipv6)
         }
     }
@@ -81,13 +78,12 @@ import Testing
     @Test func solicitedNodeGroupAndItsMAC() throws {
         let target = try #require(IPv6Address(bytes: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78]))
         #expect(target.solicitedNodeMulticast.description == "ff02::1:ff34:5678")
-        #expect(target.solicitedNodeMulticast.multicastMACAddress == [0x33, 0x33, 0xff, 0x34, 0x56, 0x78])
+        #expect(target.solicitedNodeMulticast.multicastMACAddress.description == "33:33:ff:34:56:78")
     }
 
     @Test func linkLocalFromMACFlipsTheUniversalBit() throws {
-        let address = try #require(IPv6Address.linkLocal(macAddress: [0x8a, 0x82, 0x0f, 0x49, 0xdf, 0x2d]))
-        #expect(address.description == "fe80::8882:fff:fe49:df2d")
-        #expect(IPv6Address.linkLocal(macAddress: [1, 2, 3]) == nil)
+        let mac = try #require(EthernetAddress(bytes: [0x8a, 0x82, 0x0f, 0x49, 0xdf, 0x2d]))
+        #expect(IPv6Address.linkLocal(macAddress: mac).description == "fe80::8882:fff:fe49:df2d")
         #expect(IPv6Address(bytes: [1, 2]) == nil && IPv4Address(bytes: [1, 2, 3]) == nil)
     }
 }

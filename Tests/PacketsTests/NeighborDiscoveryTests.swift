@@ -10,7 +10,7 @@ import Testing
         #expect(ns.message.target == target)
         #expect(ns.ip.hopLimit == 255)
         #expect(ns.ip.destination.description == "ff02::1:ff00:2")
-        #expect(ns.ethernet.destination == [0x33, 0x33, 0xff, 0x00, 0x00, 0x02])
+        #expect(ns.ethernet.destination.description == "33:33:ff:00:00:02")
         #expect(ns.message.linkLayerAddress(NeighborDiscoveryOption.sourceLinkLayerAddress) == ns.ethernet.source)
     }
 
@@ -42,7 +42,7 @@ import Testing
         #expect {
             try NeighborDiscoveryFrame(decoding: bytes)
         } throws: { error in
-            if case ProbePacketError.badChecksum = error { return true }
+            if case PacketError.badChecksum = error { return true }
             return false
         }
     }
@@ -50,7 +50,7 @@ import Testing
     @Test func payloadLengthBeyondTheFrameIsTruncated() {
         var bytes = CapturedFrames.neighborAdvertisement
         bytes[14 + 5] = 40 // payload length 40, 32 present
-        #expect(throws: ProbePacketError.truncated(what: "IPv6 payload", needed: 80, available: 72)) {
+        #expect(throws: PacketError.truncated(what: "IPv6 payload", needed: 80, got: 72)) {
             try NeighborDiscoveryFrame(decoding: bytes)
         }
     }
@@ -61,7 +61,7 @@ import Testing
         let sum = ICMPv6.checksum(source: source, destination: destination, message: message)
         message[2] = UInt8(sum >> 8)
         message[3] = UInt8(sum & 0xff)
-        #expect(throws: ProbePacketError.unexpected(field: "ND option length", value: 0)) {
+        #expect(throws: PacketError.unexpectedValue(field: "ND option length", value: 0)) {
             try NeighborDiscoveryMessage(decoding: message, source: source, destination: destination)
         }
     }
@@ -69,12 +69,12 @@ import Testing
     @Test func otherICMPv6TypesAndIPVersionsAreRefused() {
         var echo = CapturedFrames.neighborAdvertisement
         echo[14 + 40] = 128
-        #expect(throws: ProbePacketError.unexpected(field: "ICMPv6 type", value: 128)) {
+        #expect(throws: PacketError.unexpectedValue(field: "ICMPv6 type", value: 128)) {
             try NeighborDiscoveryFrame(decoding: echo)
         }
         var v4 = CapturedFrames.neighborAdvertisement
         v4[14] = 0x45
-        #expect(throws: ProbePacketError.unexpected(field: "IPv6 version", value: 4)) {
+        #expect(throws: PacketError.unexpectedValue(field: "IPv6 version", value: 4)) {
             try NeighborDiscoveryFrame(decoding: v4)
         }
     }
@@ -141,10 +141,10 @@ import Testing
 
     @Test func filtersNeverTrapOnMutatedFrames() {
         var rng = Generator(state: 3)
-        let filters: [SocketFilter] = [.arpReplies(vlanID: nil), .arpReplies(vlanID: 100), .neighborAdvertisements()]
+        let filters: [BPFProgram] = [.arpReplies(vlanID: nil), .arpReplies(vlanID: 100), .neighborAdvertisements()]
         for i in 0 ..< 3000 {
             let bytes = mutate(Self.seeds[i % Self.seeds.count], &rng)
-            for filter in filters { _ = filter.run(on: bytes, metadata: SocketFilter.Metadata(frame: bytes)) }
+            for filter in filters { _ = filter.run(on: bytes, metadata: BPFMetadata(receivedFrame: bytes)) }
         }
     }
 }

@@ -1,23 +1,23 @@
 import Packets
 import Testing
 
-/// The filters run on the captured frames as the kernel shows them to a SOCK_RAW packet socket: the VLAN
-/// tag taken off the bytes and into the metadata.
-@Suite struct SocketFilterTests {
+/// The ping watchers' filters run on the captured frames as the kernel shows them to a SOCK_RAW packet
+/// socket: the VLAN tag taken off the bytes and into the metadata.
+@Suite struct PingFilterTests {
     /// What a packet socket reads: the frame without its 802.1Q tag, and the metadata.
-    func received(_ frame: [UInt8]) -> ([UInt8], SocketFilter.Metadata) {
-        let metadata = SocketFilter.Metadata(frame: frame)
+    func received(_ frame: [UInt8], packetType: UInt8 = 0) -> ([UInt8], BPFMetadata) {
+        let metadata = BPFMetadata(receivedFrame: frame, packetType: packetType)
         guard metadata.vlanTag != nil else { return (frame, metadata) }
         return (Array(frame[0 ..< 12] + frame[16...]), metadata)
     }
 
-    func accepts(_ filter: SocketFilter, _ frame: [UInt8]) -> Bool {
-        let (bytes, metadata) = received(frame)
+    func accepts(_ filter: BPFProgram, _ frame: [UInt8], packetType: UInt8 = 0) -> Bool {
+        let (bytes, metadata) = received(frame, packetType: packetType)
         return filter.run(on: bytes, metadata: metadata) != 0
     }
 
     @Test func untaggedARPFilter() {
-        let filter = SocketFilter.arpReplies(vlanID: nil)
+        let filter = BPFProgram.arpReplies(vlanID: nil)
         #expect(accepts(filter, CapturedFrames.arpProbeReply))
         #expect(accepts(filter, CapturedFrames.arpProbe)) // requests count when not validating
         #expect(!accepts(filter, CapturedFrames.arpTaggedReply))
@@ -25,6 +25,11 @@ import Testing
         var rarp = CapturedFrames.arpProbeReply
         rarp[21] = 4 // op 4, a RARP reply
         #expect(!accepts(filter, rarp))
+        // A tag with VID 0 (priority only) counts as untagged.
+        var priorityOnly = CapturedFrames.arpTaggedReply
+        priorityOnly[14] = 0xa0
+        priorityOnly[15] = 0
+        #expect(accepts(filter, priorityOnly))
     }
 
     @Test func taggedARPFilterTakesOnlyItsVLAN() {
@@ -37,8 +42,14 @@ import Testing
         #expect(accepts(.arpReplies(vlanID: 100), priority))
     }
 
+    @Test func framesTheHostSendsAreNotAnswers() {
+        #expect(!accepts(.arpReplies(vlanID: nil), CapturedFrames.arpProbe, packetType: BPFMetadata.outgoing))
+        #expect(!accepts(.arpReplies(vlanID: 100), CapturedFrames.arpTaggedReply, packetType: BPFMetadata.outgoing))
+        #expect(!accepts(.neighborAdvertisements(), CapturedFrames.neighborAdvertisement, packetType: BPFMetadata.outgoing))
+    }
+
     @Test func advertisementFilter() {
-        let filter = SocketFilter.neighborAdvertisements()
+        let filter = BPFProgram.neighborAdvertisements()
         #expect(accepts(filter, CapturedFrames.neighborAdvertisement))
         #expect(!accepts(filter, CapturedFrames.neighborSolicitation))
         #expect(!accepts(filter, CapturedFrames.arpProbeReply))
@@ -47,25 +58,20 @@ import Testing
 
     @Test func dgramOffsetsReadTheNetworkHeader() {
         let (bytes, metadata) = received(CapturedFrames.arpProbeReply)
-        #expect(SocketFilter.arpReplies(vlanID: nil, linkHeaderLength: 0).run(on: Array(bytes[14...]), metadata: metadata) != 0)
+        #expect(BPFProgram.arpReplies(vlanID: nil, linkHeaderLength: 0).run(on: Array(bytes[14...]), metadata: metadata) != 0)
+        #expect(BPFProgram.arpReplies(vlanID: nil, linkHeaderLength: 0).run(on: Array(bytes[14...].prefix(7)), metadata: metadata) == 0)
     }
 
-    /// The C teamd's arp_vlan_rpl_flt, instruction by instruction (teamd_lw_arp_ping.c), on SOCK_DGRAM.
+    /// The C teamd's arp_vlan_rpl_flt (teamd_lw_arp_ping.c) after our two-instruction outgoing check.
     @Test func taggedFilterHasTheCTeamdsShape() {
-        let codes = SocketFilter.arpReplies(vlanID: 7, linkHeaderLength: 0).instructions.map(\.code)
-        #expect(codes == [0x30, 0x15, 0x30, 0x15, 0x30, 0x54, 0x15, 0x28, 0x15, 0x15, 0x06, 0x06])
-        let vid = SocketFilter.arpReplies(vlanID: 7, linkHeaderLength: 0).instructions[6]
-        #expect(vid.k == 7 && vid.jumpIfFalse == 4)
-        #expect(SocketFilter.Instruction(code: 0x15, jumpIfTrue: 1, jumpIfFalse: 2, k: 0x0806).bytes
-                == [0x15, 0x00, 0x01, 0x02, 0x06, 0x08, 0x00, 0x00])
+        let program = BPFProgram.arpReplies(vlanID: 7, linkHeaderLength: 0).instructions
+        #expect(program.dropFirst(2).map(\.code) == [0x30, 0x15, 0x30, 0x15, 0x30, 0x54, 0x15, 0x28, 0x15, 0x15, 0x06, 0x06])
+        #expect(program[8].k == 7 && program[8].jumpIfFalse == 4)
+        #expect(program[3].k == 0x0806)
     }
 
-    @Test func badProgramsDropInsteadOfTrapping() {
-        let outOfRange = SocketFilter([SocketFilter.Instruction(code: 0x20, k: 1000), SocketFilter.Instruction(code: 0x06, k: 1)])
-        #expect(outOfRange.run(on: [1, 2, 3], metadata: .init(etherType: 0)) == 0)
-        let unknown = SocketFilter([SocketFilter.Instruction(code: 0xffff, k: 0)])
-        #expect(unknown.run(on: [], metadata: .init(etherType: 0)) == 0)
-        let jumpAway = SocketFilter([SocketFilter.Instruction(code: 0x05, k: 0xffff_ffff)])
-        #expect(jumpAway.run(on: [], metadata: .init(etherType: 0)) == 0)
+    @Test func metadataLoadsBeyondTheKnownOnesDrop() {
+        let program = BPFProgram([.loadByte(at: BPFMetadata.base + 200), .accept(1)])
+        #expect(program.run(on: [1, 2, 3], metadata: BPFMetadata(etherType: 0x0806)) == 0)
     }
 }
