@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "TeamJSONTests", dependencies: ["TeamJSON"], swiftSettings: strict),
         .testTarget(name: "PacketsTests", dependencies: ["Packets"], swiftSettings: strict),
         .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting"], swiftSettings: strict),
-        .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamTesting", "TeamJSON"],
+        .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamTesting", "TeamJSON", "Packets"],
                     swiftSettings: strict),
         .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON", "CZeroMQ"], exclude: ["Fixtures"],
                     swiftSettings: strict),

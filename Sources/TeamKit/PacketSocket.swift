@@ -117,7 +117,11 @@ public final class PacketSocket: FramePort {
     }
 
     public func send(_ frame: [UInt8]) throws(PacketSocketError) {
-        var address = LinkLayerSocketAddress(protocolNumber: etherType.bigEndian,
+        // A socket bound to ETH_P_ALL (the ping watchers') sends each frame as the EtherType it carries
+        // (ARP, IPv6, or 802.1Q for a tagged one), as the C teamd names it in sll_protocol.
+        var protocolNumber = etherType
+        if etherType == EtherType.all, frame.count >= 14 { protocolNumber = UInt16(frame[12]) << 8 | UInt16(frame[13]) }
+        var address = LinkLayerSocketAddress(protocolNumber: protocolNumber.bigEndian,
                                              interfaceIndex: Int32(bitPattern: interfaceIndex), addressLength: 6)
         while true {
             let sent = frame.withUnsafeBytes { raw in

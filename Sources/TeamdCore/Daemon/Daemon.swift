@@ -16,17 +16,30 @@ public struct KernelAccess {
     /// A port for LACPDUs on the interface with this ifindex: slow-protocols frames only, the
     /// Slow_Protocols_Multicast address joined.
     public var makeLACPPort: (_ interfaceIndex: UInt32) throws -> any FramePort
+    /// A port for a link watcher's frames (ARP replies, NAs) on the interface with this ifindex: every
+    /// frame of the interface that passes the filter, seen before the team driver takes it.
+    public var makeWatcherPort: (_ interfaceIndex: UInt32, _ filter: BPFProgram) throws -> any FramePort
 
     public init(makeRoute: @escaping () throws -> any NetlinkTransport,
                 makeRouteEvents: @escaping () throws -> any NetlinkTransport,
                 makeGeneric: @escaping () throws -> any NetlinkTransport,
                 makeGenericEvents: @escaping () throws -> any NetlinkTransport,
-                makeLACPPort: @escaping (_ interfaceIndex: UInt32) throws -> any FramePort = KernelAccess.lacpSocket) {
+                makeLACPPort: @escaping (_ interfaceIndex: UInt32) throws -> any FramePort = KernelAccess.lacpSocket,
+                makeWatcherPort: @escaping (_ interfaceIndex: UInt32, _ filter: BPFProgram) throws -> any FramePort
+                    = KernelAccess.watcherSocket) {
         self.makeRoute = makeRoute
         self.makeRouteEvents = makeRouteEvents
         self.makeGeneric = makeGeneric
         self.makeGenericEvents = makeGenericEvents
         self.makeLACPPort = makeLACPPort
+        self.makeWatcherPort = makeWatcherPort
+    }
+
+    /// The real watcher port: an AF_PACKET socket on ETH_P_ALL with the watcher's filter, as the C teamd's
+    /// arp_ping and nsna_ping open (ETH_P_ALL sees a port's frames before the team driver hands them to
+    /// the team device; a socket bound to one EtherType on the port would miss those of an enabled port).
+    public static func watcherSocket(_ interfaceIndex: UInt32, _ filter: BPFProgram) throws -> any FramePort {
+        try PacketSocket(interfaceIndex: interfaceIndex, etherType: EtherType.all, filter: filter)
     }
 
     /// The real LACP port: an AF_PACKET socket on ETH_P_SLOW with the LACPDU filter, joined to
@@ -95,6 +108,8 @@ public final class Daemon {
     private var portNames: [UInt32: String] = [:]
     /// The runner's frame ports (LACP), by port ifindex.
     private var framePorts: [UInt32: any FramePort] = [:]
+    /// The link watchers' frame ports (arp_ping, nsna_ping), by port ifindex and watcher instance.
+    private var watcherPorts: [UInt32: [Int: any FramePort]] = [:]
     private let clock: @Sendable () -> Int64
 
     public init(config: TeamdConfig, options: DaemonOptions, kernel: KernelAccess = .system,
@@ -242,6 +257,7 @@ public final class Daemon {
                 _ = engine.removePort(index: index)
                 portNames[index] = nil
                 framePorts[index] = nil
+                watcherPorts[index] = nil
             }
         }
         if deleteDevice && teamIndex != 0 {
@@ -259,10 +275,17 @@ public final class Daemon {
         return !bytes.isEmpty && bytes.count < 16 && !bytes.contains(0) && !bytes.contains(UInt8(ascii: "/"))
     }
 
-    public enum PortError: Error, Equatable {
+    public enum PortError: Error, Equatable, CustomStringConvertible {
         /// NoSuchDev
         case noSuchDevice
         case failed(String)
+
+        public var description: String {
+            switch self {
+            case .noSuchDevice: "No such device"
+            case .failed(let why): why
+            }
+        }
     }
 
     /// Enslaves a port by name and hands it to the engine (PortAdd, and the config's ports at start).
@@ -334,18 +357,53 @@ public final class Daemon {
         if engine.runner.wantsFrames && framePorts[index] == nil {
             framePorts[index] = try kernel.makeLACPPort(index)
         }
+        var watchers: [any LinkWatcher] = []
+        for watch in config.linkWatchers(forPort: link.name) {
+            if let watcher = try Self.makeWatcher(watch, resolve: HostResolver.resolve(_:_:)) { watchers.append(watcher) }
+        }
+        // The watchers' sockets before their first probe, so that no answer is missed.
+        var sockets: [Int: any FramePort] = [:]
+        for (instance, watcher) in watchers.enumerated() {
+            guard let filter = watcher.packetFilter else { continue }
+            sockets[instance] = try kernel.makeWatcherPort(index, filter)
+        }
+        watcherPorts[index] = sockets.isEmpty ? nil : sockets
         document.portAdded(link.name)
-        let watchers = config.linkWatchers(forPort: link.name).compactMap(Self.makeWatcher)
         try perform(engine.addPort(port, watchers: watchers))
         log.info("\(link.name): port added")
     }
 
-    static func makeWatcher(_ config: LinkWatcherConfig) -> (any LinkWatcher)? {
+    /// The watcher a `link_watch` entry asks for; host names in it are resolved with `resolve` (once, as
+    /// the C teamd does when the port joins). Nil for tipc, which is not implemented.
+    static func makeWatcher(_ config: LinkWatcherConfig,
+                            resolve: (String, HostResolver.Family) -> [UInt8]?) throws(DaemonStartError) -> (any LinkWatcher)? {
+        func address(_ host: HostSpecifier, _ family: HostResolver.Family, _ key: String) throws(DaemonStartError) -> [UInt8] {
+            switch host {
+            case .ipv4(let bytes) where family == .ipv4: return bytes
+            case .ipv6(let bytes) where family == .ipv6: return bytes
+            case .hostname(let name):
+                guard let bytes = resolve(name, family) else {
+                    throw DaemonStartError("\(config.name): \(key) \"\(name)\" does not resolve to an \(family) address")
+                }
+                return bytes
+            default:
+                throw DaemonStartError("\(config.name): \(key) \"\(host)\" is not an \(family) address")
+            }
+        }
         switch config {
         case .ethtool(let ethtool):
             return EthtoolWatcher(delayUp: Int(ethtool.delayUp.milliseconds),
                                   delayDown: Int(ethtool.delayDown.milliseconds))
-        case .arpPing, .nsnaPing, .tipc:
+        case .arpPing(let arp):
+            guard let source = IPv4Address(bytes: try address(arp.sourceHost, .ipv4, "source_host")),
+                  let target = IPv4Address(bytes: try address(arp.targetHost, .ipv4, "target_host")) else { return nil }
+            let probe = ARPProbe(source: source, target: target, validateActive: arp.validateActive,
+                                 validateInactive: arp.validateInactive, sendsAlways: arp.sendAlways, vlanID: arp.vlanID)
+            return PingWatcher(probe: probe, timing: arp.timing)
+        case .nsnaPing(let nsna):
+            guard let target = IPv6Address(bytes: try address(nsna.targetHost, .ipv6, "target_host")) else { return nil }
+            return PingWatcher(probe: NSNAProbe(target: target), timing: nsna.timing)
+        case .tipc:
             return nil
         }
     }
@@ -363,6 +421,7 @@ public final class Daemon {
             portNames[port.index] = nil
             try perform(engine.removePort(index: port.index))
             framePorts[port.index] = nil
+            watcherPorts[port.index] = nil
             log.info("\(name): port removed")
         }
     }
@@ -372,6 +431,7 @@ public final class Daemon {
     /// The descriptors to poll for reading.
     public var descriptors: [Int32] {
         [team.eventDescriptor, linkEvents.pollDescriptor] + framePorts.values.map(\.pollDescriptor)
+            + watcherPorts.values.flatMap { $0.values.map(\.pollDescriptor) }
     }
 
     public func handleReadable(_ fd: Int32) {
@@ -388,6 +448,12 @@ public final class Daemon {
                 for event in try linkEvents.drainEvents() { try handle(event) }
             } else if let (index, port) = framePorts.first(where: { $0.value.pollDescriptor == fd }) {
                 try receiveFrames(from: port, index: index)
+            } else {
+                for (index, sockets) in watcherPorts {
+                    for (instance, port) in sockets where port.pollDescriptor == fd {
+                        try receiveFrames(from: port, index: index, watcher: instance)
+                    }
+                }
             }
         } catch {
             log.error("event handling failed: \(error)")
@@ -422,7 +488,7 @@ public final class Daemon {
 
     /// The frames waiting on a port's socket, to the runner (at most a batch: a flood cannot starve the
     /// netlink events).
-    private func receiveFrames(from port: any FramePort, index: UInt32) throws {
+    private func receiveFrames(from port: any FramePort, index: UInt32, watcher: Int? = nil) throws {
         for _ in 0..<64 {
             let frame: [UInt8]?
             do { frame = try port.receive() } catch {
@@ -430,7 +496,7 @@ public final class Daemon {
                 return
             }
             guard let frame else { return }
-            try perform(engine.frameReceived(port: index, bytes: frame))
+            try perform(engine.frameReceived(port: index, bytes: frame, forWatcher: watcher))
         }
     }
 
@@ -446,6 +512,7 @@ public final class Daemon {
                 portNames[port.index] = nil
                 try perform(engine.removePort(index: port.index))
                 framePorts[port.index] = nil
+                watcherPorts[port.index] = nil
             }
             for status in team.ports() where !status.isRemoved { try portStatusChanged(status) }
             for option in team.options() { try perform(engine.kernelOptionChanged(option)) }
@@ -461,6 +528,7 @@ public final class Daemon {
             portNames[status.index] = nil
             try perform(engine.removePort(index: status.index))
             framePorts[status.index] = nil
+            watcherPorts[status.index] = nil
         } else if engine.ports[index: status.index] == nil {
             // Enslaved behind our back (`ip link set X master team0`, NetworkManager), or by us just now.
             try adoptPort(index: status.index, status: status)
@@ -532,7 +600,8 @@ public final class Daemon {
         case .cancelTimer(let id):
             timers.cancel(id)
         case .send(let port, let frame):
-            guard let socket = framePorts[port] else { return }
+            // The runner's socket, else a watcher's: any packet socket on the port sends any frame.
+            guard let socket = framePorts[port] ?? watcherPorts[port]?.values.first else { return }
             do { try socket.send(frame) } catch {
                 // A port whose link just went down refuses; the runner will notice the link.
                 log.debug("send on port \(port) failed: \(error)")

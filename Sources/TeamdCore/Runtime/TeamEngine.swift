@@ -13,6 +13,8 @@ public struct TeamEngine: Sendable {
     /// Whether the team device is administratively up; LACP runs only then, as in teamd.
     public private(set) var isTeamUp = true
     private var watchers: [UInt32: [any LinkWatcher]] = [:]
+    /// teamd's `forced_send` per port, as last told to its watchers.
+    private var forcedSend: [UInt32: Bool] = [:]
 
     public init(runner: any Runner, teamAddress: HardwareAddress, linkWatchPolicy: LinkWatchPolicy = .any) {
         self.runner = runner
@@ -40,7 +42,8 @@ public struct TeamEngine: Sendable {
         list.removeAll()
         actions.append(userLinkUp(port))
         actions = absorb(actions)
-        return actions + absorb(runner.handle(.portAdded(port.index), context: context))
+        actions += absorb(runner.handle(.portAdded(port.index), context: context))
+        return actions + refreshForcedSend()
     }
 
     /// A port left the team.
@@ -51,7 +54,9 @@ public struct TeamEngine: Sendable {
             actions.append(.cancelTimer(.watcher(port: index, instance: i)))
         }
         watchers[index] = nil
-        return actions + absorb(runner.handle(.portRemoved(port), context: context))
+        forcedSend[index] = nil
+        actions += absorb(runner.handle(.portRemoved(port), context: context))
+        return actions + refreshForcedSend()
     }
 
     /// The kernel reported a port's status (from the port list or a change event).
@@ -160,12 +165,32 @@ public struct TeamEngine: Sendable {
         .setOption(TeamOptionID(name: "user_linkup", portIndex: port.index), .bool(port.isLinkUp))
     }
 
+    /// teamd's `forced_send`: a port probes (ping watchers) when it is enabled, or when no port of the team
+    /// is, so that a team with no usable port keeps asking on every port until one answers. Told to the
+    /// watchers whose value changed.
+    private mutating func refreshForcedSend() -> [TeamAction] {
+        let anyEnabled = ports.ports.contains { $0.isEnabled }
+        var actions: [TeamAction] = []
+        for port in ports.ports {
+            let on = port.isEnabled || !anyEnabled
+            guard forcedSend[port.index] != on, var list = watchers[port.index] else { continue }
+            forcedSend[port.index] = on
+            for i in list.indices {
+                actions += list[i].handle(.forcedSendChanged(on), port: port, timer: .watcher(port: port.index, instance: i))
+            }
+            watchers[port.index] = list
+        }
+        return actions
+    }
+
     /// Mirrors the effect of actions in the model and passes them on.
     private mutating func absorb(_ actions: [TeamAction]) -> [TeamAction] {
+        var enabledChanged = false
         for action in actions {
             switch action {
             case .setOption(let id, .bool(let on)) where id.name == "enabled":
                 if let index = id.portIndex { ports.update(index: index) { $0.isEnabled = on } }
+                enabledChanged = true
             case .setPortAddress(let index, let address):
                 ports.update(index: index) { $0.address = address }
             case .setTeamAddress(let address):
@@ -174,6 +199,6 @@ public struct TeamEngine: Sendable {
                 break
             }
         }
-        return actions
+        return enabledChanged ? actions + refreshForcedSend() : actions
     }
 }
