@@ -106,6 +106,13 @@ struct PingWatcherTemplateTests {
         #expect(noWait.start(port: pingPort(), timer: timer).last == .armTimer(timer, milliseconds: 0))
     }
 
+    @Test("interval 0: one round after init_wait and no more, as the C teamd's one-shot timer")
+    func zeroInterval() {
+        var watcher = PingWatcher(probe: ARPProbe(target: partner), interval: 0, initialWait: 50)
+        #expect(watcher.start(port: pingPort(), timer: timer).last == .armTimer(timer, milliseconds: 50))
+        #expect(watcher.handle(.timer, port: pingPort(), timer: timer) == [])
+    }
+
     @Test("a probe goes out only while forced_send is on, or always with send_always")
     func whenToSend() {
         let port = pingPort()

@@ -81,7 +81,8 @@ public struct PingWatcher<Probe: PingProbe>: LinkWatcher {
             if forcedSend || probe.sendsAlways {
                 actions.append(.send(port: port.index, frame: probe.request(from: port)))
             }
-            actions.append(.armTimer(timer, milliseconds: interval))
+            // `interval` 0 is a timer that fires once (timerfd semantics in the C teamd), never a busy loop.
+            if interval > 0 { actions.append(.armTimer(timer, milliseconds: interval)) }
             return actions
         case .frame(let bytes):
             if probe.isReply(bytes, on: port) { answered = true }
