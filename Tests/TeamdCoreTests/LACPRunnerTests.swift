@@ -402,6 +402,19 @@ struct LACPRunnerTests {
         #expect(!b.isEnabled(3) && b.receiveState(3) == "disabled")
     }
 
+    @Test("the team's MAC changes: ports take it and the partner hears the new actor system at once")
+    func teamAddressChanges() {
+        var b = LACPBench(ports: [port("eth0", 3), port("eth1", 5)])
+        b.converge(Partner(), ports: [3, 5])
+        let newMAC = HardwareAddress(bytes: [0x02, 0, 0, 0, 0, 0x77])!
+        let actions = b.engine.teamAddressChanged(to: newMAC)
+        #expect(actions.contains(.setPortAddress(port: 3, newMAC)) && actions.contains(.setPortAddress(port: 5, newMAC)))
+        b.apply(actions)
+        #expect(b.lastSent(3)?.actor.system.bytes == newMAC.bytes)
+        #expect(b.lastSent(5)?.actor.system.bytes == newMAC.bytes)
+        #expect(b.engine.ports[index: 3]?.address == newMAC)
+    }
+
     @Test("a new port takes the team MAC and starts disabled; lacp_prio and lacp_key go out as the actor's")
     func portSettings() {
         var p = port("eth0", 3, prio: 0)

@@ -286,7 +286,7 @@ public final class Daemon {
             if engine.ports.isEmpty && config.hardwareAddress == nil,
                let address = HardwareAddress(bytes: link.address), address != engine.teamAddress {
                 try route.setAddress(address.bytes, index: teamIndex)
-                engine.teamAddressChanged(to: address)
+                try perform(engine.teamAddressChanged(to: address))
             }
             // The team driver refuses a port that is up.
             if link.flags.contains(.up) { try route.setUp(false, index: link.index) }
@@ -474,7 +474,7 @@ public final class Daemon {
         case .changed(let link):
             guard let address = HardwareAddress(bytes: link.address) else { return }
             if link.index == teamIndex {
-                if address != engine.teamAddress { engine.teamAddressChanged(to: address) }
+                if address != engine.teamAddress { try perform(engine.teamAddressChanged(to: address)) }
                 try perform(engine.teamAdminStateChanged(up: link.flags.contains(.up)))
             } else if let port = engine.ports[index: link.index], port.address != address {
                 engine.portAddressChanged(index: link.index, to: address)

@@ -73,6 +73,12 @@ public struct LACPRunner: Runner {
             actions += linkCheck(port, context: context)
         case .teamStateChanged:
             for port in context.ports.ports { actions += linkCheck(port, context: context) }
+        case .teamAddressChanged:
+            // The actor system is the team's MAC: the ports follow it, and the partners hear of it.
+            for port in context.ports.ports where machines[port.index] != nil {
+                if port.address != context.teamAddress { actions.append(.setPortAddress(port: port.index, context.teamAddress)) }
+                needToTransmit.append(port.index)
+            }
         case .portSettingsChanged(let index):
             // lacp_prio or lacp_key may have changed: the actor information the partner holds is stale.
             needToTransmit.append(index)
