@@ -64,10 +64,11 @@ public struct BPFProgram: Hashable, Sendable {
         .accept(0),
     ])
 
-    /// What the program returns for `packet`: the number of bytes to keep, 0 to drop. The kernel's rules:
+    /// What the program returns for `packet` (with `vlanTag` beside it, as the kernel keeps a tag): the
+    /// number of bytes to keep (a socket filter) or the hash (`bpf_hash_func`). The kernel's rules:
     /// a load beyond the packet ends the program with 0; a jump out of the program or an unknown
     /// instruction does too (the kernel refuses such a program when it is attached). For tests.
-    public func run(on packet: [UInt8]) -> UInt32 {
+    public func run(on packet: [UInt8], vlanTag: UInt16? = nil) -> UInt32 {
         var a: UInt32 = 0, x: UInt32 = 0
         var scratch = [UInt32](repeating: 0, count: 16)
         var pc = 0
@@ -86,6 +87,13 @@ public struct BPFProgram: Hashable, Sendable {
                 let value: UInt32
                 switch i.code & 0xe0 {
                 case BPFInstruction.imm: value = i.k
+                case BPFInstruction.abs where i.k >= 0xffff_f000:
+                    // Ancillary data (SKF_AD_OFF + n): the VLAN tag and whether there is one.
+                    switch i.k &- 0xffff_f000 {
+                    case 44: value = UInt32(vlanTag ?? 0)
+                    case 48: value = vlanTag == nil ? 0 : 1
+                    default: return 0
+                    }
                 case BPFInstruction.abs: guard let v = load(size, Int(i.k)) else { return 0 }; value = v
                 case BPFInstruction.ind: guard let v = load(size, Int(x) &+ Int(i.k)) else { return 0 }; value = v
                 case BPFInstruction.msh: guard let v = load(1, Int(i.k)) else { return 0 }; value = (v & 0x0f) << 2

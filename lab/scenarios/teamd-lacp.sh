@@ -9,7 +9,7 @@ lab_modules
 netns_add sw
 veth_pair tp0 tp0p sw
 veth_pair tp1 tp1p sw
-CFG='{"runner":{"name":"lacp","active":true,"fast_rate":true},"ports":{"tp0":{"lacp_prio":10},"tp1":{}}}'
+CFG='{"runner":{"name":"lacp","active":true,"fast_rate":true,"tx_hash":["l4"]},"ports":{"tp0":{"lacp_prio":10},"tp1":{}}}'
 
 # keys DEVICE: the sorted key paths of a state dump (values left out; pid, ifindex and MACs differ by nature).
 keys() { $C_TEAMDCTL "$1" state dump | jq -r '[paths | map(tostring) | join(".")] | sort | .[]'; }
@@ -69,6 +69,21 @@ expect_eq "runner state" '{"active":true,"fast_rate":true,"select_policy":"lacp_
 expect_eq "carrier with both ports enabled" 1 "$(cat /sys/class/net/team0/carrier)"
 wait_until 10 ping -c1 -W1 192.0.2.2
 expect_eq "our teamdctl state view" "$($C_TEAMDCTL team0 state view | grep -c 'state: current')" 2
+
+# (a) The tx_hash program spreads UDP flows that differ in their ports over both ports.
+dumpers=()
+for p in tp0p tp1p; do
+    ip netns exec sw tcpdump -l -n -i $p 'udp and dst host 192.0.2.2' > /tmp/$p.txt 2>/dev/null &
+    dumpers+=($!)
+done
+sleep 1.5
+for ((p = 0; p < 48; p++)); do echo x > /dev/udp/192.0.2.2/$((20000 + p * 7)); done
+sleep 1
+kill "${dumpers[@]}" 2>/dev/null || true
+wait "${dumpers[@]}" 2>/dev/null || true
+a=$(grep -c UDP /tmp/tp0p.txt || true) b=$(grep -c UDP /tmp/tp1p.txt || true)
+log "(a) 48 UDP flows: tp0 carried $a, tp1 carried $b"
+(( a > 0 && b > 0 )) || fail "lacp with tx_hash l4 should use both ports"
 
 # (c) Our key set is the C teamd's.
 keys team0 > /tmp/ours.keys

@@ -122,9 +122,8 @@ public final class Daemon {
             return ActiveBackupRunner(addressPolicy: policy)
         case .lacp(let lacp):
             return LACPRunner(config: lacp)
-        case .loadBalance:
-            // Its behaviour lands with its issue; until then it is refused at start.
-            return BasicRunner(.roundrobin)
+        case .loadBalance(let config):
+            return LoadBalanceRunner(config: config)
         }
     }
 
@@ -139,11 +138,6 @@ public final class Daemon {
     /// Creates (or takes over) the device and adds the configured ports. On failure everything made so
     /// far is undone: no half-made device and no enslaved port is left behind.
     public func start() throws(DaemonStartError) {
-        switch config.runner {
-        case .loadBalance:
-            throw DaemonStartError("runner \"\(config.runner.name)\" is not supported yet")
-        default: break
-        }
         do {
             try createDevice()
             try setUpTeam()

@@ -48,8 +48,9 @@ public struct LACPRunner: Runner {
 
     public mutating func start(context: RunnerContext) -> [TeamAction] {
         // "carrier down at start" (teamd lacp_carrier_init): up only once min_ports ports are enabled.
+        // The kernel spreads transmit over the enabled ports by the tx_hash program, as loadbalance.
         carrier = false
-        return [.setCarrier(false)]
+        return [LoadBalanceRunner.hashFunction(config.loadBalance.txHash), .setCarrier(false)]
     }
 
     public mutating func handle(_ event: RunnerEvent, context: RunnerContext) -> [TeamAction] {
