@@ -188,8 +188,12 @@ public struct LACPRunner: Runner {
                                            speed: port.kernelLink.speed, priority: port.settings.priority,
                                            isSticky: port.settings.isSticky)
         }
-        let next = selection.reselected(candidates, policy: config.aggregatorSelectPolicy, forced: forcedAggregator)
-        if next.aggregatorOf != selection.aggregatorOf { forcedAggregator = nil }
+        var next = selection.reselected(candidates, policy: config.aggregatorSelectPolicy, forced: forcedAggregator)
+        if forcedAggregator != nil && next.aggregatorOf != selection.aggregatorOf {
+            // The aggregators changed: the user's choice has run its course; the policy chooses again.
+            forcedAggregator = nil
+            next = selection.reselected(candidates, policy: config.aggregatorSelectPolicy)
+        }
         if next.selectedAggregator != selection.selectedAggregator {
             actions.append(.log("selected aggregator: \(next.selectedAggregator.map(String.init) ?? "none")", isDebug: true))
         }
