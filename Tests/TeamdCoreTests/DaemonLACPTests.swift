@@ -167,6 +167,18 @@ struct DaemonLACPTests {
         #expect(h.option("enabled", port: "eth0") == .bool(true))
     }
 
+    @Test("on stop every port tells its partner it leaves the aggregate before its socket closes")
+    func stopSaysGoodbye() throws {
+        let h = try LACPDaemonHarness(lacpConfig)
+        try h.daemon.start()
+        try h.setTeamUp()
+        h.partnerAnswers()
+        #expect(h.ports.values.allSatisfy { $0.lastPDU?.actor.state.contains(.synchronization) == true })
+        h.daemon.stop()
+        #expect(h.ports.values.allSatisfy { $0.lastPDU?.actor.state.contains(.synchronization) == false })
+        #expect(h.daemon.descriptors.count == 2, "only the netlink sockets are left")
+    }
+
     @Test("a removed port's socket is closed and its descriptor leaves the poll set")
     func portRemoved() throws {
         let h = try LACPDaemonHarness(lacpConfig)

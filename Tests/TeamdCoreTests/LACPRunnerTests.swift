@@ -37,7 +37,7 @@ struct LACPBench {
                     continue
                 }
                 #expect(header.destination == .slowProtocolsMulticast)
-                #expect(header.source.bytes == engine.ports[index: port]?.originalAddress.bytes)
+                if let member = engine.ports[index: port] { #expect(header.source.bytes == member.originalAddress.bytes) }
                 sent.append((port, pdu, now))
             case .log(let text, _): logs.append(text)
             default: break
@@ -241,6 +241,18 @@ struct LACPRunnerTests {
         #expect(b.receiveState(3) == "expired")
         b.converge(Partner(), ports: [3, 5])
         #expect(b.isEnabled(3) && b.aggregator(3) == 3 && b.aggregator(5) == 3)
+    }
+
+    @Test("a port leaving the team says so: a last LACPDU out of sync, and nothing after")
+    func portRemoved() {
+        var b = LACPBench(ports: [port("eth0", 3), port("eth1", 5)])
+        b.converge(Partner(), ports: [3, 5])
+        b.apply(b.engine.removePort(index: 3))
+        #expect(b.lastSent(3)?.actor.state == [.activity, .timeout, .aggregation])
+        #expect(b.isEnabled(5) && b.carrier == true, "the other port goes on")
+        let count = b.sent.count { $0.port == 3 }
+        b.advance(by: 10_000)
+        #expect(b.sent.count { $0.port == 3 } == count, "no timer of the port is left")
     }
 
     @Test("min_ports: carrier up only with that many ports enabled")

@@ -73,10 +73,10 @@ expect_eq "our teamdctl state view" "$($C_TEAMDCTL team0 state view | grep -c 's
 # (a) The tx_hash program spreads UDP flows that differ in their ports over both ports.
 dumpers=()
 for p in tp0p tp1p; do
-    ip netns exec sw tcpdump -l -n -i $p 'udp and dst host 192.0.2.2' > /tmp/$p.txt 2>/dev/null &
+    ip netns exec sw tcpdump -l -n -i $p 'udp and dst host 192.0.2.2' > /tmp/$p.txt 2>/tmp/$p.err &
     dumpers+=($!)
+    wait_until 30 grep -q 'listening on' /tmp/$p.err
 done
-sleep 1.5
 for ((p = 0; p < 48; p++)); do echo x > /dev/udp/192.0.2.2/$((20000 + p * 7)); done
 sleep 1
 kill "${dumpers[@]}" 2>/dev/null || true

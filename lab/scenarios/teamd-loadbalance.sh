@@ -7,14 +7,17 @@ lab_modules
 partner_switch 2
 N=48
 
-# spread: sends N UDP datagrams to distinct ports and prints "tp0-count tp1-count" as the switch saw them.
+# spread: sends N UDP datagrams to distinct ports and prints "tp0-count tp1-count" as the switch saw them
+# (tcpdump on the switch's side of each veth that is up, started before anything is sent).
 spread() {
     local p dumpers=()
     for p in tp0p tp1p; do
-        ip netns exec sw tcpdump -l -n -i $p 'udp and dst host 192.0.2.2' > /tmp/$p.txt 2>/dev/null &
+        : > /tmp/$p.txt
+        ip -n sw link show $p | grep -q 'state UP' || continue
+        ip netns exec sw tcpdump -l -n -i $p 'udp and dst host 192.0.2.2' > /tmp/$p.txt 2>/tmp/$p.err &
         dumpers+=($!)
+        wait_until 30 grep -q 'listening on' /tmp/$p.err
     done
-    sleep 1.5
     for ((p = 0; p < N; p++)); do echo x > /dev/udp/192.0.2.2/$((20000 + p * 7)); done
     sleep 1
     kill "${dumpers[@]}" 2>/dev/null || true

@@ -233,7 +233,10 @@ public final class Daemon {
         if releasePorts {
             for index in engine.ports.ports.map(\.index) + portNames.keys.filter({ engine.ports[index: $0] == nil }) {
                 do { try route.release(port: index) } catch { log.warning("release of port \(index) failed: \(error)") }
-                _ = engine.removePort(index: index)
+                // The runner's farewell frames (LACP) still go out; the rest concerns a port that has left.
+                for case .send(let port, let frame) in engine.removePort(index: index) {
+                    do { try framePorts[port]?.send(frame) } catch { log.debug("send on port \(port) failed: \(error)") }
+                }
                 portNames[index] = nil
                 framePorts[index] = nil
             }

@@ -64,10 +64,19 @@ public struct LACPRunner: Runner {
             if port.address != context.teamAddress { actions.append(.setPortAddress(port: index, context.teamAddress)) }
             actions += linkCheck(port, context: context)
         case .portRemoved(let port):
-            guard machines.removeValue(forKey: port.index) != nil else { return [] }
+            guard let m = machines.removeValue(forKey: port.index) else { return [] }
             needToTransmit.removeAll { $0 == port.index }
+            partnerView[port.index] = nil
             actions += [Self.currentWhileTimer, Self.periodicTimer, Self.transmitIntervalTimer].map {
                 .cancelTimer(.runnerPort($0, port: port.index))
+            }
+            // A last LACPDU out of sync, so that the partner stops using the link now rather than when
+            // its current_while runs out (the C teamd does the same on its way out).
+            if m.receive != .disabled && (config.active || m.partner.state.contains(.activity)) {
+                let state = m.actorState.subtracting([.synchronization, .collecting, .distributing])
+                let pdu = LACPDU(actor: actorInfo(port, context: context, state: state), partner: m.partner)
+                actions.append(.send(port: port.index,
+                                     frame: pdu.frame(source: EthernetAddress(bytes: port.originalAddress.bytes) ?? .zero)))
             }
         case .portKernelChanged(let index):
             guard let port = context.ports[index: index] else { return [] }
