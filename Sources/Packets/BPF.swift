@@ -64,11 +64,16 @@ public struct BPFProgram: Hashable, Sendable {
         .accept(0),
     ])
 
-    /// What the program returns for `packet` (with `metadata` for the SKF_AD loads): the number of bytes to
-    /// keep, 0 to drop. The kernel's rules:
+    /// What the program returns for `packet` (with `vlanTag` beside it, as the kernel keeps a tag): the
+    /// number of bytes to keep (a socket filter) or the hash (`bpf_hash_func`). The kernel's rules:
     /// a load beyond the packet ends the program with 0; a jump out of the program or an unknown
     /// instruction does too (the kernel refuses such a program when it is attached). For tests.
-    public func run(on packet: [UInt8], metadata: BPFMetadata = BPFMetadata()) -> UInt32 {
+    public func run(on packet: [UInt8], vlanTag: UInt16? = nil) -> UInt32 {
+        run(on: packet, metadata: BPFMetadata(vlanTag: vlanTag))
+    }
+
+    /// The same with all the packet metadata the SKF_AD loads read (EtherType, packet type, VLAN tag).
+    public func run(on packet: [UInt8], metadata: BPFMetadata) -> UInt32 {
         var a: UInt32 = 0, x: UInt32 = 0
         var scratch = [UInt32](repeating: 0, count: 16)
         var pc = 0
@@ -88,6 +93,7 @@ public struct BPFProgram: Hashable, Sendable {
                 switch i.code & 0xe0 {
                 case BPFInstruction.imm: value = i.k
                 case BPFInstruction.abs where i.k >= BPFMetadata.base:
+                    // Ancillary data (SKF_AD_OFF + n): EtherType, packet type, the VLAN tag and whether there is one.
                     guard let v = metadata.value(at: i.k) else { return 0 }; value = v
                 case BPFInstruction.abs: guard let v = load(size, Int(i.k)) else { return 0 }; value = v
                 case BPFInstruction.ind: guard let v = load(size, Int(x) &+ Int(i.k)) else { return 0 }; value = v

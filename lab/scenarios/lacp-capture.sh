@@ -1,10 +1,12 @@
 #!/bin/bash
-# Records real LACPDUs for the Packets byte-vector tests (lab/captures/lacp-*.pcap): the C teamd's lacp
-# runner (fast_rate) talking to another C teamd, and the bonding driver in 802.3ad mode (lacp_rate fast)
-# talking to a C teamd. Not a check: it only records; it passes when both captures hold LACPDUs.
+# Records real LACPDUs for the Packets byte-vector tests: the C teamd's lacp runner (fast_rate) talking
+# to another C teamd, and the bonding driver in 802.3ad mode (lacp_rate fast) talking to a C teamd. It
+# passes when both captures hold LACPDUs. The committed fixtures (lab/captures/lacp-*.pcap, from which
+# Tests/PacketsTests/CapturedLACPDUs.swift was cut) are rewritten only when asked:
+#   LAB_ENV=LACP_CAPTURE_OUT LACP_CAPTURE_OUT=$PWD/lab/captures lab/run lab/scenarios/lacp-capture.sh
 . "$(dirname "$0")/../lib.sh"
 lab_modules
-out=$LAB_REPO/lab/captures
+out=${LACP_CAPTURE_OUT:-/tmp/lacp-captures}
 mkdir -p "$out"
 
 # C teamd (team0, here) <-> C teamd (pteam0 in netns sw), 2 ports.
@@ -44,5 +46,8 @@ sleep 0.5; kill $tpid 2>/dev/null || true; wait $tpid 2>/dev/null || true; cat /
 cp /tmp/lacp-bond.pcap "$out/lacp-bonding.pcap"
 $C_TEAMDCTL team0 state dump > "$out/lacp-c-teamd-vs-bonding.state.json"
 stop_teamd c team0
-tcpdump -r "$out/lacp-c-teamd.pcap" -e -n | head -5
-tcpdump -r "$out/lacp-bonding.pcap" -e -n | head -5
+for f in lacp-c-teamd lacp-bonding; do
+    n=$(tcpdump -r "$out/$f.pcap" -n 2>/dev/null | grep -c LACP || true)
+    log "$f: $n LACPDUs"
+    (( n > 0 )) || fail "no LACPDU recorded in $f"
+done

@@ -137,9 +137,8 @@ public final class Daemon {
             return ActiveBackupRunner(addressPolicy: policy)
         case .lacp(let lacp):
             return LACPRunner(config: lacp)
-        case .loadBalance:
-            // Its behaviour lands with its issue; until then it is refused at start.
-            return BasicRunner(.roundrobin)
+        case .loadBalance(let config):
+            return LoadBalanceRunner(config: config)
         }
     }
 
@@ -154,11 +153,6 @@ public final class Daemon {
     /// Creates (or takes over) the device and adds the configured ports. On failure everything made so
     /// far is undone: no half-made device and no enslaved port is left behind.
     public func start() throws(DaemonStartError) {
-        switch config.runner {
-        case .loadBalance:
-            throw DaemonStartError("runner \"\(config.runner.name)\" is not supported yet")
-        default: break
-        }
         do {
             try createDevice()
             try setUpTeam()
@@ -254,7 +248,10 @@ public final class Daemon {
         if releasePorts {
             for index in engine.ports.ports.map(\.index) + portNames.keys.filter({ engine.ports[index: $0] == nil }) {
                 do { try route.release(port: index) } catch { log.warning("release of port \(index) failed: \(error)") }
-                _ = engine.removePort(index: index)
+                // The runner's farewell frames (LACP) still go out; the rest concerns a port that has left.
+                for case .send(let port, let frame) in engine.removePort(index: index) {
+                    do { try framePorts[port]?.send(frame) } catch { log.debug("send on port \(port) failed: \(error)") }
+                }
                 portNames[index] = nil
                 framePorts[index] = nil
                 watcherPorts[index] = nil
@@ -309,7 +306,7 @@ public final class Daemon {
             if engine.ports.isEmpty && config.hardwareAddress == nil,
                let address = HardwareAddress(bytes: link.address), address != engine.teamAddress {
                 try route.setAddress(address.bytes, index: teamIndex)
-                engine.teamAddressChanged(to: address)
+                try perform(engine.teamAddressChanged(to: address))
             }
             // The team driver refuses a port that is up.
             if link.flags.contains(.up) { try route.setUp(false, index: link.index) }
@@ -542,7 +539,7 @@ public final class Daemon {
         case .changed(let link):
             guard let address = HardwareAddress(bytes: link.address) else { return }
             if link.index == teamIndex {
-                if address != engine.teamAddress { engine.teamAddressChanged(to: address) }
+                if address != engine.teamAddress { try perform(engine.teamAddressChanged(to: address)) }
                 try perform(engine.teamAdminStateChanged(up: link.flags.contains(.up)))
             } else if let port = engine.ports[index: link.index], port.address != address {
                 engine.portAddressChanged(index: link.index, to: address)

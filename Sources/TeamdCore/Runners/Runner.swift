@@ -50,6 +50,8 @@ public enum RunnerEvent: Equatable, Sendable {
     case frame(port: UInt32, bytes: [UInt8])
     /// The team device went administratively up or down (`RunnerContext.isTeamUp`).
     case teamStateChanged
+    /// The team device's MAC changed (`RunnerContext.teamAddress`).
+    case teamAddressChanged
 }
 
 /// What a runner may read when it handles an event.

@@ -88,8 +88,11 @@ public struct TeamEngine: Sendable {
         ports.update(index: index) { $0.address = address }
     }
 
-    public mutating func teamAddressChanged(to address: HardwareAddress) {
+    @discardableResult
+    public mutating func teamAddressChanged(to address: HardwareAddress) -> [TeamAction] {
+        guard address != teamAddress else { return [] }
         teamAddress = address
+        return absorb(runner.handle(.teamAddressChanged, context: context))
     }
 
     /// The team device went administratively up or down.

@@ -48,8 +48,9 @@ public struct LACPRunner: Runner {
 
     public mutating func start(context: RunnerContext) -> [TeamAction] {
         // "carrier down at start" (teamd lacp_carrier_init): up only once min_ports ports are enabled.
+        // The kernel spreads transmit over the enabled ports by the tx_hash program, as loadbalance.
         carrier = false
-        return [.setCarrier(false)]
+        return [LoadBalanceRunner.hashFunction(config.loadBalance.txHash), .setCarrier(false)]
     }
 
     public mutating func handle(_ event: RunnerEvent, context: RunnerContext) -> [TeamAction] {
@@ -63,16 +64,31 @@ public struct LACPRunner: Runner {
             if port.address != context.teamAddress { actions.append(.setPortAddress(port: index, context.teamAddress)) }
             actions += linkCheck(port, context: context)
         case .portRemoved(let port):
-            guard machines.removeValue(forKey: port.index) != nil else { return [] }
+            guard let m = machines.removeValue(forKey: port.index) else { return [] }
             needToTransmit.removeAll { $0 == port.index }
+            partnerView[port.index] = nil
             actions += [Self.currentWhileTimer, Self.periodicTimer, Self.transmitIntervalTimer].map {
                 .cancelTimer(.runnerPort($0, port: port.index))
+            }
+            // A last LACPDU out of sync, so that the partner stops using the link now rather than when
+            // its current_while runs out (the C teamd does the same on its way out).
+            if m.receive != .disabled && (config.active || m.partner.state.contains(.activity)) {
+                let state = m.actorState.subtracting([.synchronization, .collecting, .distributing])
+                let pdu = LACPDU(actor: actorInfo(port, context: context, state: state), partner: m.partner)
+                actions.append(.send(port: port.index,
+                                     frame: pdu.frame(source: EthernetAddress(bytes: port.originalAddress.bytes) ?? .zero)))
             }
         case .portKernelChanged(let index):
             guard let port = context.ports[index: index] else { return [] }
             actions += linkCheck(port, context: context)
         case .teamStateChanged:
             for port in context.ports.ports { actions += linkCheck(port, context: context) }
+        case .teamAddressChanged:
+            // The actor system is the team's MAC: the ports follow it, and the partners hear of it.
+            for port in context.ports.ports where machines[port.index] != nil {
+                if port.address != context.teamAddress { actions.append(.setPortAddress(port: port.index, context.teamAddress)) }
+                needToTransmit.append(port.index)
+            }
         case .portSettingsChanged(let index):
             // lacp_prio or lacp_key may have changed: the actor information the partner holds is stale.
             needToTransmit.append(index)
@@ -181,8 +197,12 @@ public struct LACPRunner: Runner {
                                            speed: port.kernelLink.speed, priority: port.settings.priority,
                                            isSticky: port.settings.isSticky)
         }
-        let next = selection.reselected(candidates, policy: config.aggregatorSelectPolicy, forced: forcedAggregator)
-        if next.aggregatorOf != selection.aggregatorOf { forcedAggregator = nil }
+        var next = selection.reselected(candidates, policy: config.aggregatorSelectPolicy, forced: forcedAggregator)
+        if forcedAggregator != nil && next.aggregatorOf != selection.aggregatorOf {
+            // The aggregators changed: the user's choice has run its course; the policy chooses again.
+            forcedAggregator = nil
+            next = selection.reselected(candidates, policy: config.aggregatorSelectPolicy)
+        }
         if next.selectedAggregator != selection.selectedAggregator {
             actions.append(.log("selected aggregator: \(next.selectedAggregator.map(String.init) ?? "none")", isDebug: true))
         }
