@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "Packets", swiftSettings: strict),
         .target(name: "TeamJSON", swiftSettings: strict),
         // The sockets to the kernel.
-        .target(name: "TeamKit", dependencies: ["NetlinkCodec", "TeamWire"], swiftSettings: strict),
+        .target(name: "TeamKit", dependencies: ["NetlinkCodec", "TeamWire", "Packets"], swiftSettings: strict),
         // The daemon's logic; no sockets of its own beyond the control server.
         .target(name: "TeamdCore", dependencies: [
             "TeamKit", "TeamWire", "TeamJSON", "Packets", "TeamdControl",
@@ -46,8 +46,9 @@ let package = Package(
         .testTarget(name: "NetlinkCodecTests", dependencies: ["NetlinkCodec"], swiftSettings: strict),
         .testTarget(name: "TeamWireTests", dependencies: ["TeamWire", "NetlinkCodec"], swiftSettings: strict),
         .testTarget(name: "TeamJSONTests", dependencies: ["TeamJSON"], swiftSettings: strict),
+        .testTarget(name: "PacketsTests", dependencies: ["Packets"], swiftSettings: strict),
         .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting"], swiftSettings: strict),
-        .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamTesting", "TeamJSON"],
+        .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamTesting", "TeamJSON", "Packets"],
                     swiftSettings: strict),
         .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON"], exclude: ["Fixtures"],
                     swiftSettings: strict),

@@ -6,7 +6,7 @@
 lab_modules
 partner_switch 2
 
-for runner in broadcast roundrobin random activebackup; do
+for runner in broadcast roundrobin random activebackup loadbalance; do
     config='{"runner":{"name":"'$runner'"},"link_watch":{"name":"ethtool"},"ports":{"tp0":{"prio":10},"tp1":{}}}'
     for which in c ours; do
         start_teamd $which team0 "$config"

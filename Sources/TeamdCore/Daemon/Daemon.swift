@@ -1,25 +1,52 @@
 import Glibc
 import Logging
+import Packets
 import TeamJSON
 import TeamKit
 import TeamWire
 
 /// How the daemon reaches the kernel: four netlink transports (requests and events, for rtnetlink and the
-/// team family). The real ones are sockets; tests give the daemon a fake kernel behind the same seam.
+/// team family) and, for runners that talk on the wire (LACP), a frame port per team port. The real ones
+/// are sockets; tests give the daemon a fake kernel behind the same seam.
 public struct KernelAccess {
     public var makeRoute: () throws -> any NetlinkTransport
     public var makeRouteEvents: () throws -> any NetlinkTransport
     public var makeGeneric: () throws -> any NetlinkTransport
     public var makeGenericEvents: () throws -> any NetlinkTransport
+    /// A port for LACPDUs on the interface with this ifindex: slow-protocols frames only, the
+    /// Slow_Protocols_Multicast address joined.
+    public var makeLACPPort: (_ interfaceIndex: UInt32) throws -> any FramePort
+    /// A port for a link watcher's frames (ARP replies, NAs) on the interface with this ifindex: every
+    /// frame of the interface that passes the filter, seen before the team driver takes it.
+    public var makeWatcherPort: (_ interfaceIndex: UInt32, _ filter: BPFProgram) throws -> any FramePort
 
     public init(makeRoute: @escaping () throws -> any NetlinkTransport,
                 makeRouteEvents: @escaping () throws -> any NetlinkTransport,
                 makeGeneric: @escaping () throws -> any NetlinkTransport,
-                makeGenericEvents: @escaping () throws -> any NetlinkTransport) {
+                makeGenericEvents: @escaping () throws -> any NetlinkTransport,
+                makeLACPPort: @escaping (_ interfaceIndex: UInt32) throws -> any FramePort = KernelAccess.lacpSocket,
+                makeWatcherPort: @escaping (_ interfaceIndex: UInt32, _ filter: BPFProgram) throws -> any FramePort
+                    = KernelAccess.watcherSocket) {
         self.makeRoute = makeRoute
         self.makeRouteEvents = makeRouteEvents
         self.makeGeneric = makeGeneric
         self.makeGenericEvents = makeGenericEvents
+        self.makeLACPPort = makeLACPPort
+        self.makeWatcherPort = makeWatcherPort
+    }
+
+    /// The real watcher port: an AF_PACKET socket on ETH_P_ALL with the watcher's filter, as the C teamd's
+    /// arp_ping and nsna_ping open (ETH_P_ALL sees a port's frames before the team driver hands them to
+    /// the team device; a socket bound to one EtherType on the port would miss those of an enabled port).
+    public static func watcherSocket(_ interfaceIndex: UInt32, _ filter: BPFProgram) throws -> any FramePort {
+        try PacketSocket(interfaceIndex: interfaceIndex, etherType: EtherType.all, filter: filter)
+    }
+
+    /// The real LACP port: an AF_PACKET socket on ETH_P_SLOW with the LACPDU filter, joined to
+    /// 01:80:c2:00:00:02.
+    public static func lacpSocket(_ interfaceIndex: UInt32) throws -> any FramePort {
+        try PacketSocket(interfaceIndex: interfaceIndex, etherType: EtherType.slowProtocols, filter: .lacpdus,
+                         multicast: .slowProtocolsMulticast)
     }
 
     public static var system: KernelAccess { KernelAccess(
@@ -79,6 +106,10 @@ public final class Daemon {
     private var createdDevice = false
     /// Ports this daemon enslaved (released on exit) versus ones it adopted.
     private var portNames: [UInt32: String] = [:]
+    /// The runner's frame ports (LACP), by port ifindex.
+    private var framePorts: [UInt32: any FramePort] = [:]
+    /// The link watchers' frame ports (arp_ping, nsna_ping), by port ifindex and watcher instance.
+    private var watcherPorts: [UInt32: [Int: any FramePort]] = [:]
     private let clock: @Sendable () -> Int64
 
     public init(config: TeamdConfig, options: DaemonOptions, kernel: KernelAccess = .system,
@@ -104,9 +135,10 @@ public final class Daemon {
         case .activeBackup(let ab):
             let policy = ActiveBackupRunner.AddressPolicy(rawValue: ab.hardwareAddressPolicy.rawValue) ?? .sameAll
             return ActiveBackupRunner(addressPolicy: policy)
-        case .loadBalance, .lacp:
-            // Their behaviour lands with their issue; until then they are refused at start.
-            return BasicRunner(.roundrobin)
+        case .lacp(let lacp):
+            return LACPRunner(config: lacp)
+        case .loadBalance(let config):
+            return LoadBalanceRunner(config: config)
         }
     }
 
@@ -121,11 +153,6 @@ public final class Daemon {
     /// Creates (or takes over) the device and adds the configured ports. On failure everything made so
     /// far is undone: no half-made device and no enslaved port is left behind.
     public func start() throws(DaemonStartError) {
-        switch config.runner {
-        case .loadBalance, .lacp:
-            throw DaemonStartError("runner \"\(config.runner.name)\" is not supported yet")
-        default: break
-        }
         do {
             try createDevice()
             try setUpTeam()
@@ -169,8 +196,10 @@ public final class Daemon {
     private func setUpTeam() throws {
         team = try TeamDevice(teamIndex: teamIndex, commandTransport: try kernel.makeGeneric(),
                               eventTransport: try kernel.makeGenericEvents())
-        if let link = try route.link(index: teamIndex), let address = HardwareAddress(bytes: link.address) {
-            engine.teamAddressChanged(to: address)
+        if let link = try route.link(index: teamIndex) {
+            if let address = HardwareAddress(bytes: link.address) { engine.teamAddressChanged(to: address) }
+            // Before any port: LACP leaves its ports disabled while the team is down.
+            _ = engine.teamAdminStateChanged(up: link.flags.contains(.up))
         }
         let mode = engine.runner.kernelMode
         if case .string(let current)? = team.option(named: "mode")?.value, current == mode {
@@ -219,8 +248,13 @@ public final class Daemon {
         if releasePorts {
             for index in engine.ports.ports.map(\.index) + portNames.keys.filter({ engine.ports[index: $0] == nil }) {
                 do { try route.release(port: index) } catch { log.warning("release of port \(index) failed: \(error)") }
-                _ = engine.removePort(index: index)
+                // The runner's farewell frames (LACP) still go out; the rest concerns a port that has left.
+                for case .send(let port, let frame) in engine.removePort(index: index) {
+                    do { try framePorts[port]?.send(frame) } catch { log.debug("send on port \(port) failed: \(error)") }
+                }
                 portNames[index] = nil
+                framePorts[index] = nil
+                watcherPorts[index] = nil
             }
         }
         if deleteDevice && teamIndex != 0 {
@@ -238,10 +272,17 @@ public final class Daemon {
         return !bytes.isEmpty && bytes.count < 16 && !bytes.contains(0) && !bytes.contains(UInt8(ascii: "/"))
     }
 
-    public enum PortError: Error, Equatable {
+    public enum PortError: Error, Equatable, CustomStringConvertible {
         /// NoSuchDev
         case noSuchDevice
         case failed(String)
+
+        public var description: String {
+            switch self {
+            case .noSuchDevice: "No such device"
+            case .failed(let why): why
+            }
+        }
     }
 
     /// Enslaves a port by name and hands it to the engine (PortAdd, and the config's ports at start).
@@ -265,7 +306,7 @@ public final class Daemon {
             if engine.ports.isEmpty && config.hardwareAddress == nil,
                let address = HardwareAddress(bytes: link.address), address != engine.teamAddress {
                 try route.setAddress(address.bytes, index: teamIndex)
-                engine.teamAddressChanged(to: address)
+                try perform(engine.teamAddressChanged(to: address))
             }
             // The team driver refuses a port that is up.
             if link.flags.contains(.up) { try route.setUp(false, index: link.index) }
@@ -310,18 +351,56 @@ public final class Daemon {
                                                    isSticky: settings.sticky, lacpPriority: settings.lacpPriority,
                                                    lacpKey: settings.lacpKey),
                             kernelLink: status, isEnabled: enabled)
+        if engine.runner.wantsFrames && framePorts[index] == nil {
+            framePorts[index] = try kernel.makeLACPPort(index)
+        }
+        var watchers: [any LinkWatcher] = []
+        for watch in config.linkWatchers(forPort: link.name) {
+            if let watcher = try Self.makeWatcher(watch, resolve: HostResolver.resolve(_:_:)) { watchers.append(watcher) }
+        }
+        // The watchers' sockets before their first probe, so that no answer is missed.
+        var sockets: [Int: any FramePort] = [:]
+        for (instance, watcher) in watchers.enumerated() {
+            guard let filter = watcher.packetFilter else { continue }
+            sockets[instance] = try kernel.makeWatcherPort(index, filter)
+        }
+        watcherPorts[index] = sockets.isEmpty ? nil : sockets
         document.portAdded(link.name)
-        let watchers = config.linkWatchers(forPort: link.name).compactMap(Self.makeWatcher)
         try perform(engine.addPort(port, watchers: watchers))
         log.info("\(link.name): port added")
     }
 
-    static func makeWatcher(_ config: LinkWatcherConfig) -> (any LinkWatcher)? {
+    /// The watcher a `link_watch` entry asks for; host names in it are resolved with `resolve` (once, as
+    /// the C teamd does when the port joins). Nil for tipc, which is not implemented.
+    static func makeWatcher(_ config: LinkWatcherConfig,
+                            resolve: (String, HostResolver.Family) -> [UInt8]?) throws(DaemonStartError) -> (any LinkWatcher)? {
+        func address(_ host: HostSpecifier, _ family: HostResolver.Family, _ key: String) throws(DaemonStartError) -> [UInt8] {
+            switch host {
+            case .ipv4(let bytes) where family == .ipv4: return bytes
+            case .ipv6(let bytes) where family == .ipv6: return bytes
+            case .hostname(let name):
+                guard let bytes = resolve(name, family) else {
+                    throw DaemonStartError("\(config.name): \(key) \"\(name)\" does not resolve to an \(family) address")
+                }
+                return bytes
+            default:
+                throw DaemonStartError("\(config.name): \(key) \"\(host)\" is not an \(family) address")
+            }
+        }
         switch config {
         case .ethtool(let ethtool):
             return EthtoolWatcher(delayUp: Int(ethtool.delayUp.milliseconds),
                                   delayDown: Int(ethtool.delayDown.milliseconds))
-        case .arpPing, .nsnaPing, .tipc:
+        case .arpPing(let arp):
+            guard let source = IPv4Address(bytes: try address(arp.sourceHost, .ipv4, "source_host")),
+                  let target = IPv4Address(bytes: try address(arp.targetHost, .ipv4, "target_host")) else { return nil }
+            let probe = ARPProbe(source: source, target: target, validateActive: arp.validateActive,
+                                 validateInactive: arp.validateInactive, sendsAlways: arp.sendAlways, vlanID: arp.vlanID)
+            return PingWatcher(probe: probe, timing: arp.timing)
+        case .nsnaPing(let nsna):
+            guard let target = IPv6Address(bytes: try address(nsna.targetHost, .ipv6, "target_host")) else { return nil }
+            return PingWatcher(probe: NSNAProbe(target: target), timing: nsna.timing)
+        case .tipc:
             return nil
         }
     }
@@ -338,6 +417,8 @@ public final class Daemon {
             try route.release(port: port.index)
             portNames[port.index] = nil
             try perform(engine.removePort(index: port.index))
+            framePorts[port.index] = nil
+            watcherPorts[port.index] = nil
             log.info("\(name): port removed")
         }
     }
@@ -345,7 +426,10 @@ public final class Daemon {
     // MARK: Events
 
     /// The descriptors to poll for reading.
-    public var descriptors: [Int32] { [team.eventDescriptor, linkEvents.pollDescriptor] }
+    public var descriptors: [Int32] {
+        [team.eventDescriptor, linkEvents.pollDescriptor] + framePorts.values.map(\.pollDescriptor)
+            + watcherPorts.values.flatMap { $0.values.map(\.pollDescriptor) }
+    }
 
     public func handleReadable(_ fd: Int32) {
         // Everything the kernel queued is handled first and the actions it asks for are written after,
@@ -359,6 +443,14 @@ public final class Daemon {
                 for event in try team.drainEvents() { try handle(event) }
             } else if fd == linkEvents.pollDescriptor {
                 for event in try linkEvents.drainEvents() { try handle(event) }
+            } else if let (index, port) = framePorts.first(where: { $0.value.pollDescriptor == fd }) {
+                try receiveFrames(from: port, index: index)
+            } else {
+                for (index, sockets) in watcherPorts {
+                    for (instance, port) in sockets where port.pollDescriptor == fd {
+                        try receiveFrames(from: port, index: index, watcher: instance)
+                    }
+                }
             }
         } catch {
             log.error("event handling failed: \(error)")
@@ -391,6 +483,20 @@ public final class Daemon {
         }
     }
 
+    /// The frames waiting on a port's socket, to the runner (at most a batch: a flood cannot starve the
+    /// netlink events).
+    private func receiveFrames(from port: any FramePort, index: UInt32, watcher: Int? = nil) throws {
+        for _ in 0..<64 {
+            let frame: [UInt8]?
+            do { frame = try port.receive() } catch {
+                log.debug("port \(index): \(error)")
+                return
+            }
+            guard let frame else { return }
+            try perform(engine.frameReceived(port: index, bytes: frame, forWatcher: watcher))
+        }
+    }
+
     func handle(_ event: TeamEvent) throws {
         switch event {
         case .portsChanged(let statuses):
@@ -402,6 +508,8 @@ public final class Daemon {
             for port in engine.ports.ports where !current.contains(port.index) {
                 portNames[port.index] = nil
                 try perform(engine.removePort(index: port.index))
+                framePorts[port.index] = nil
+                watcherPorts[port.index] = nil
             }
             for status in team.ports() where !status.isRemoved { try portStatusChanged(status) }
             for option in team.options() { try perform(engine.kernelOptionChanged(option)) }
@@ -416,6 +524,8 @@ public final class Daemon {
             log.info("\(port.name): port left the team")
             portNames[status.index] = nil
             try perform(engine.removePort(index: status.index))
+            framePorts[status.index] = nil
+            watcherPorts[status.index] = nil
         } else if engine.ports[index: status.index] == nil {
             // Enslaved behind our back (`ip link set X master team0`, NetworkManager), or by us just now.
             try adoptPort(index: status.index, status: status)
@@ -429,7 +539,8 @@ public final class Daemon {
         case .changed(let link):
             guard let address = HardwareAddress(bytes: link.address) else { return }
             if link.index == teamIndex {
-                if address != engine.teamAddress { engine.teamAddressChanged(to: address) }
+                if address != engine.teamAddress { try perform(engine.teamAddressChanged(to: address)) }
+                try perform(engine.teamAdminStateChanged(up: link.flags.contains(.up)))
             } else if let port = engine.ports[index: link.index], port.address != address {
                 engine.portAddressChanged(index: link.index, to: address)
             }
@@ -485,8 +596,15 @@ public final class Daemon {
             timers.arm(id, at: clock() + Int64(ms))
         case .cancelTimer(let id):
             timers.cancel(id)
-        case .send:
-            break
+        case .send(let port, let frame):
+            // The runner's socket, else a watcher's: any packet socket on the port sends any frame.
+            guard let socket = framePorts[port] ?? watcherPorts[port]?.values.first else { return }
+            do { try socket.send(frame) } catch {
+                // A port whose link just went down refuses; the runner will notice the link.
+                log.debug("send on port \(port) failed: \(error)")
+            }
+        case .log(let text, let isDebug):
+            if isDebug { log.debug("\(text)") } else { log.info("\(text)") }
         }
     }
 
@@ -574,6 +692,21 @@ public final class Daemon {
             guard let level = Int32(value), level >= 0 else { return setFail }
             debugLevel = Int(level)
             return .success(nil)
+        }
+        if path.hasPrefix("ports."), let parts = StateTree.components(of: path, portNames: engine.ports.ports.map(\.name)),
+           parts.count > 3, parts[2] == "runner" {
+            do {
+                try perform(try engine.setRunnerPortStateItem(port: parts[1], Array(parts[3...]), value: value))
+                return .success(nil)
+            } catch let error as StateItemError {
+                if case .invalidValue(let why) = error {
+                    log.error("\(path): \(why)")
+                    return setFail
+                }
+            } catch {
+                log.error("\(path): \(error)")
+                return setFail
+            }
         }
         if path.hasPrefix("runner.") {
             let sub = path.dropFirst("runner.".count).split(separator: ".").map(String.init)

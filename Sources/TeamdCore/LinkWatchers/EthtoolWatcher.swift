@@ -44,7 +44,7 @@ public struct EthtoolWatcher: LinkWatcher {
         case .timer:
             if let verdict = pending { settle(verdict) }
             return []
-        case .frame, .portEnabledChanged:
+        case .frame, .forcedSendChanged:
             return []
         }
     }

@@ -1,3 +1,4 @@
+import Packets
 import TeamJSON
 
 /// What a link watcher hears about its port.
@@ -6,10 +7,11 @@ public enum LinkWatcherEvent: Equatable, Sendable {
     case kernelLinkChanged(Bool)
     /// The watcher's timer fired.
     case timer
-    /// A frame arrived on the port (ARP reply, NA).
+    /// A frame arrived on the port through the watcher's packet filter (ARP reply, NA).
     case frame([UInt8])
-    /// The port became enabled or disabled in the kernel (ping watchers send only from enabled ports).
-    case portEnabledChanged(Bool)
+    /// Whether the port should probe (teamd's `forced_send`): it is enabled, or no port of the team is,
+    /// so that a team with no usable port keeps probing on all of them until one answers.
+    case forcedSendChanged(Bool)
 }
 
 /// A link watcher: one instance per port and configured watcher (`link_watch` may name several, globally
@@ -28,6 +30,13 @@ public protocol LinkWatcher: Sendable {
     mutating func handle(_ event: LinkWatcherEvent, port: TeamPort, timer: TimerID) -> [TeamAction]
     /// The entry of `ports.X.link_watches.list`.
     func state() -> JSONObject
+    /// The frames the watcher wants from its port: the daemon opens a packet socket on the port with this
+    /// filter and hands what it reads to the watcher as `.frame`. Nil (the default) opens none.
+    var packetFilter: BPFProgram? { get }
+}
+
+extension LinkWatcher {
+    public var packetFilter: BPFProgram? { nil }
 }
 
 extension LinkWatchPolicy {

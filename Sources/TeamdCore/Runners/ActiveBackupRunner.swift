@@ -53,7 +53,7 @@ public struct ActiveBackupRunner: Runner {
             if port.index == activePort { activePort = nil }
         case .portLinkChanged, .portKernelChanged, .portSettingsChanged:
             break
-        case .timer, .frame:
+        case .timer, .frame, .teamStateChanged, .teamAddressChanged:
             return []
         }
         return actions + reselect(context: context)

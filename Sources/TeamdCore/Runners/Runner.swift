@@ -24,6 +24,9 @@ public enum TeamAction: Equatable, Sendable {
     case cancelTimer(TimerID)
     /// Send a frame out of one port (LACPDU, ARP, NS).
     case send(port: UInt32, frame: [UInt8])
+    /// A line for the daemon's log (a runner has no logger of its own): state transitions at info level,
+    /// dropped frames and details at debug level.
+    case log(String, isDebug: Bool)
 
     /// The per-port kernel option `enabled`.
     public static func enable(_ port: UInt32, _ on: Bool) -> TeamAction {
@@ -45,6 +48,10 @@ public enum RunnerEvent: Equatable, Sendable {
     case portSettingsChanged(UInt32)
     case timer(TimerID)
     case frame(port: UInt32, bytes: [UInt8])
+    /// The team device went administratively up or down (`RunnerContext.isTeamUp`).
+    case teamStateChanged
+    /// The team device's MAC changed (`RunnerContext.teamAddress`).
+    case teamAddressChanged
 }
 
 /// What a runner may read when it handles an event.
@@ -52,10 +59,13 @@ public struct RunnerContext: Sendable {
     public var ports: PortTable
     /// The team device's MAC.
     public var teamAddress: HardwareAddress
+    /// Whether the team device is administratively up (IFF_UP).
+    public var isTeamUp: Bool
 
-    public init(ports: PortTable, teamAddress: HardwareAddress) {
+    public init(ports: PortTable, teamAddress: HardwareAddress, isTeamUp: Bool = true) {
         self.ports = ports
         self.teamAddress = teamAddress
+        self.isTeamUp = isTeamUp
     }
 }
 
@@ -84,6 +94,13 @@ public protocol Runner: Sendable {
     /// Sets a runner state item (`runner.active_port`, ...); `path` is relative to `runner`.
     mutating func setStateItem(_ path: [String], value: String,
                                context: RunnerContext) throws(StateItemError) -> [TeamAction]
+    /// Sets a per-port runner state item (`ports.X.runner.aggregator.selected`); `path` is relative to
+    /// `ports.X.runner`.
+    mutating func setPortStateItem(_ port: TeamPort, path: [String], value: String,
+                                   context: RunnerContext) throws(StateItemError) -> [TeamAction]
+    /// Whether the runner talks on the wire (LACP): the daemon then opens a packet socket on every port
+    /// and hands it the frames as `.frame` events.
+    var wantsFrames: Bool { get }
 }
 
 extension Runner {
@@ -94,4 +111,9 @@ extension Runner {
                                       context: RunnerContext) throws(StateItemError) -> [TeamAction] {
         throw .noSuchItem
     }
+    public mutating func setPortStateItem(_ port: TeamPort, path: [String], value: String,
+                                          context: RunnerContext) throws(StateItemError) -> [TeamAction] {
+        throw .noSuchItem
+    }
+    public var wantsFrames: Bool { false }
 }

@@ -10,7 +10,11 @@ public struct TeamEngine: Sendable {
     public private(set) var runner: any Runner
     public private(set) var teamAddress: HardwareAddress
     public let linkWatchPolicy: LinkWatchPolicy
+    /// Whether the team device is administratively up; LACP runs only then, as in teamd.
+    public private(set) var isTeamUp = true
     private var watchers: [UInt32: [any LinkWatcher]] = [:]
+    /// teamd's `forced_send` per port, as last told to its watchers.
+    private var forcedSend: [UInt32: Bool] = [:]
 
     public init(runner: any Runner, teamAddress: HardwareAddress, linkWatchPolicy: LinkWatchPolicy = .any) {
         self.runner = runner
@@ -18,7 +22,7 @@ public struct TeamEngine: Sendable {
         self.linkWatchPolicy = linkWatchPolicy
     }
 
-    public var context: RunnerContext { RunnerContext(ports: ports, teamAddress: teamAddress) }
+    public var context: RunnerContext { RunnerContext(ports: ports, teamAddress: teamAddress, isTeamUp: isTeamUp) }
 
     public mutating func start() -> [TeamAction] {
         absorb(runner.start(context: context))
@@ -38,7 +42,8 @@ public struct TeamEngine: Sendable {
         list.removeAll()
         actions.append(userLinkUp(port))
         actions = absorb(actions)
-        return actions + absorb(runner.handle(.portAdded(port.index), context: context))
+        actions += absorb(runner.handle(.portAdded(port.index), context: context))
+        return actions + refreshForcedSend()
     }
 
     /// A port left the team.
@@ -49,7 +54,9 @@ public struct TeamEngine: Sendable {
             actions.append(.cancelTimer(.watcher(port: index, instance: i)))
         }
         watchers[index] = nil
-        return actions + absorb(runner.handle(.portRemoved(port), context: context))
+        forcedSend[index] = nil
+        actions += absorb(runner.handle(.portRemoved(port), context: context))
+        return actions + refreshForcedSend()
     }
 
     /// The kernel reported a port's status (from the port list or a change event).
@@ -81,8 +88,18 @@ public struct TeamEngine: Sendable {
         ports.update(index: index) { $0.address = address }
     }
 
-    public mutating func teamAddressChanged(to address: HardwareAddress) {
+    @discardableResult
+    public mutating func teamAddressChanged(to address: HardwareAddress) -> [TeamAction] {
+        guard address != teamAddress else { return [] }
         teamAddress = address
+        return absorb(runner.handle(.teamAddressChanged, context: context))
+    }
+
+    /// The team device went administratively up or down.
+    public mutating func teamAdminStateChanged(up: Bool) -> [TeamAction] {
+        guard up != isTeamUp else { return [] }
+        isTeamUp = up
+        return absorb(runner.handle(.teamStateChanged, context: context))
     }
 
     public mutating func timerFired(_ id: TimerID) -> [TeamAction] {
@@ -115,6 +132,13 @@ public struct TeamEngine: Sendable {
         absorb(try runner.setStateItem(path, value: value, context: context))
     }
 
+    /// Sets `ports.NAME.runner.PATH`.
+    public mutating func setRunnerPortStateItem(port name: String, _ path: [String],
+                                                value: String) throws(StateItemError) -> [TeamAction] {
+        guard let port = ports[name: name] else { throw .noSuchItem }
+        return absorb(try runner.setPortStateItem(port, path: path, value: value, context: context))
+    }
+
     public func watcherStates(of index: UInt32) -> [JSONObject] {
         (watchers[index] ?? []).map { $0.state() }
     }
@@ -144,12 +168,32 @@ public struct TeamEngine: Sendable {
         .setOption(TeamOptionID(name: "user_linkup", portIndex: port.index), .bool(port.isLinkUp))
     }
 
+    /// teamd's `forced_send`: a port probes (ping watchers) when it is enabled, or when no port of the team
+    /// is, so that a team with no usable port keeps asking on every port until one answers. Told to the
+    /// watchers whose value changed.
+    private mutating func refreshForcedSend() -> [TeamAction] {
+        let anyEnabled = ports.ports.contains { $0.isEnabled }
+        var actions: [TeamAction] = []
+        for port in ports.ports {
+            let on = port.isEnabled || !anyEnabled
+            guard forcedSend[port.index] != on, var list = watchers[port.index] else { continue }
+            forcedSend[port.index] = on
+            for i in list.indices {
+                actions += list[i].handle(.forcedSendChanged(on), port: port, timer: .watcher(port: port.index, instance: i))
+            }
+            watchers[port.index] = list
+        }
+        return actions
+    }
+
     /// Mirrors the effect of actions in the model and passes them on.
     private mutating func absorb(_ actions: [TeamAction]) -> [TeamAction] {
+        var enabledChanged = false
         for action in actions {
             switch action {
             case .setOption(let id, .bool(let on)) where id.name == "enabled":
                 if let index = id.portIndex { ports.update(index: index) { $0.isEnabled = on } }
+                enabledChanged = true
             case .setPortAddress(let index, let address):
                 ports.update(index: index) { $0.address = address }
             case .setTeamAddress(let address):
@@ -158,6 +202,6 @@ public struct TeamEngine: Sendable {
                 break
             }
         }
-        return actions
+        return enabledChanged ? actions + refreshForcedSend() : actions
     }
 }

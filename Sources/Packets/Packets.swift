@@ -1,1 +1,0 @@
-// Packets: see ARCHITECTURE.md
