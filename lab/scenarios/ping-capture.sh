@@ -21,7 +21,10 @@ capture() { # NAME CONFIG
     ip netns exec sw tcpdump -i tp0p -s 0 -U -w "/tmp/ping-$name.pcap" >/tmp/tcpdump.log 2>&1 & tpid=$!
     sleep 1
     start_teamd c team0 "$config"
-    sleep 4
+    # Until the partner has answered (the C nsna_ping sends nothing while the port's link-local address
+    # is tentative, which under a loaded TCG guest can take several seconds), then a few more probes.
+    wait_until 30 sh -c "tcpdump -r /tmp/ping-$name.pcap -nn 2>/dev/null | grep -qE 'Reply|advertisement'"
+    sleep 2
     ip -6 addr show dev tp0 > "/tmp/ping-$name-tp0-addr.txt"
     $C_TEAMDCTL team0 state dump > "$out/ping-c-state-$name.json"
     $C_TEAMDCTL team0 state view > "$out/ping-c-state-$name.view"
