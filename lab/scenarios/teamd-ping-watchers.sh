@@ -46,7 +46,9 @@ failover() { # NAME CONFIG
     uncut tp0p
     wait_until 30 is_active team0 tp0
     expect_eq "$name: tp0 watcher up again" true "$(watch_item tp0 up)"
-    expect_eq "$name: tp0 missed reset" 0 "$(watch_item tp0 missed)"
+    # Up means fewer than missed_max rounds without an answer; under load a round can pass between the
+    # answer and this read, so 0 is not guaranteed, only "not past missed_max".
+    (( $(watch_item tp0 missed) <= 2 )) || fail "$name: tp0 up again but missed $(watch_item tp0 missed) > missed_max"
     log "$name: answers back: tp0 up and active again"
     # Both cut: no port answers, so every port keeps probing (forced_send) and the first to hear back wins.
     cut tp0p; cut tp1p
