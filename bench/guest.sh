@@ -10,7 +10,7 @@ LT=$BIN/labtool
 REPS=${BENCH_REPS:-7}
 RAW=${BENCH_RAW:?BENCH_RAW names the raw results file}
 CONTROL_COUNT=${BENCH_CONTROL_COUNT:-10000}
-CONTROL_SECONDS=${BENCH_CONTROL_SECONDS:-25}   # cap per sample (0: none), see bench/README.md
+CONTROL_SECONDS=${BENCH_CONTROL_SECONDS:-15}   # cap per sample (0: none), see bench/README.md
 FLAPS=${BENCH_FLAPS:-500}
 PROFILE=${BENCH_PROFILE:-}   # a directory: smaps of each daemon are copied there
 ctl_bin() { case "$1" in c) echo "$C_TEAMDCTL" ;; ours) echo "$BIN/teamdctl" ;; esac; }
