@@ -140,7 +140,16 @@ public enum TeamdDBus {
     static func parentIntrospectionXML(path: String) -> String {
         let rest = objectPath.dropFirst(path == "/" ? 1 : path.count + 1)
         let child = rest.split(separator: "/").first.map(String.init) ?? ""
-        return """
+        return standardInterfacesXML + """
+             <node name="\(child)"/>
+            </node>
+
+            """
+    }
+
+    /// The start of every introspection document the server sends: the doctype and the standard
+    /// interfaces it answers on any path.
+    static let standardInterfacesXML = """
             <!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"
             "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">
             <node>
@@ -155,11 +164,8 @@ public enum TeamdDBus {
                <arg type="s" name="data" direction="out"/>
               </method>
              </interface>
-             <node name="\(child)"/>
-            </node>
 
             """
-    }
 
     /// The D-Bus reply for a method's result: on success one string (`s`) for the
     /// methods that return one and no arguments for the others; on failure the
@@ -175,21 +181,7 @@ public enum TeamdDBus {
     /// there, and teamd's methods with their in arguments (named as teamd names them)
     /// and, unlike the C teamd's data, their out argument.
     public static let introspectionXML: String = {
-        var xml = """
-            <!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"
-            "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">
-            <node>
-             <interface name="\(peerInterface)">
-              <method name="Ping"/>
-              <method name="GetMachineId">
-               <arg type="s" name="machine_uuid" direction="out"/>
-              </method>
-             </interface>
-             <interface name="\(introspectableInterface)">
-              <method name="Introspect">
-               <arg type="s" name="data" direction="out"/>
-              </method>
-             </interface>
+        var xml = standardInterfacesXML + """
              <interface name="\(interfaceName)">
 
             """
