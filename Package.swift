@@ -10,11 +10,16 @@ let package = Package(
         .executable(name: "teamd", targets: ["teamd"]),
         .executable(name: "teamdctl", targets: ["teamdctl"]),
         .executable(name: "teamnl", targets: ["teamnl"]),
+        .executable(name: "teamd-exporter", targets: ["teamd-exporter"]),
         .library(name: "TeamKit", targets: ["TeamKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // teamd-exporter only: the Prometheus registry and exposition, and HTTP/1 from SwiftNIO (lighter to
+        // build than a framework; teamd, teamdctl and teamnl link neither).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Pure codecs: no I/O.
@@ -36,6 +41,16 @@ let package = Package(
         ], swiftSettings: strict),
         .executableTarget(name: "teamdctl", dependencies: ["TeamdControl", "TeamJSON"], swiftSettings: strict),
         .executableTarget(name: "teamnl", dependencies: ["TeamKit", "TeamWire"], swiftSettings: strict),
+        // The Prometheus exporter of every running teamd: its logic (state dump to metrics, the HTTP server,
+        // the textfile writer, the command line) in a library, the executable thin.
+        .target(name: "TeamdExporter", dependencies: [
+            "TeamdControl", "TeamJSON",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "teamd-exporter", dependencies: ["TeamdExporter"], swiftSettings: strict),
         // Timing and monitoring for bench/compare inside the lab guest; not shipped.
         .executableTarget(name: "labtool", dependencies: ["TeamKit", "TeamWire", "TeamJSON", "TeamdControl", "CLabSupport"],
                           swiftSettings: strict),
@@ -49,6 +64,8 @@ let package = Package(
         .testTarget(name: "PacketsTests", dependencies: ["Packets"], swiftSettings: strict),
         .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting"], swiftSettings: strict),
         .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamTesting", "TeamJSON", "Packets"],
+                    swiftSettings: strict),
+        .testTarget(name: "TeamdExporterTests", dependencies: ["TeamdExporter", "TeamJSON"], exclude: ["Fixtures"],
                     swiftSettings: strict),
         .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON"], exclude: ["Fixtures"],
                     swiftSettings: strict),

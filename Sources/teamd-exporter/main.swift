@@ -1,0 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import TeamdExporter
+
+// A scraper that hangs up mid-answer must not kill us with SIGPIPE.
+signal(SIGPIPE, SIG_IGN)
+exit(ExporterMain.run(arguments: Array(CommandLine.arguments.dropFirst())))
