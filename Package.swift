@@ -27,20 +27,25 @@ let package = Package(
         .target(name: "TeamWire", dependencies: ["NetlinkCodec"], swiftSettings: strict),
         .target(name: "Packets", swiftSettings: strict),
         .target(name: "TeamJSON", swiftSettings: strict),
+        // The one place system calls go through: descriptors, Errno, the EINTR retry, poll timeouts,
+        // sockaddr_un. Our own rather than swift-system: most of our calls are on sockets (socket, poll,
+        // recv, sendmsg, accept4), which swift-system leaves out, and errors must carry glibc's strerror
+        // text byte for byte; a package for the remaining few file calls would be a second seam.
+        .target(name: "SystemSupport", swiftSettings: strict),
         // The sockets to the kernel.
-        .target(name: "TeamKit", dependencies: ["NetlinkCodec", "TeamWire", "Packets"], swiftSettings: strict),
+        .target(name: "TeamKit", dependencies: ["NetlinkCodec", "TeamWire", "Packets", "SystemSupport"], swiftSettings: strict),
         // The daemon's logic; no sockets of its own beyond the control server.
         .target(name: "TeamdCore", dependencies: [
-            "TeamKit", "TeamWire", "TeamJSON", "Packets", "TeamdControl",
+            "TeamKit", "TeamWire", "TeamJSON", "Packets", "TeamdControl", "SystemSupport",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .target(name: "TeamdControl", dependencies: ["TeamJSON"], swiftSettings: strict),
+        .target(name: "TeamdControl", dependencies: ["TeamJSON", "SystemSupport"], swiftSettings: strict),
         // Thin executables.
         .executableTarget(name: "teamd", dependencies: [
             "TeamdCore", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .executableTarget(name: "teamdctl", dependencies: ["TeamdControl", "TeamJSON"], swiftSettings: strict),
-        .executableTarget(name: "teamnl", dependencies: ["TeamKit", "TeamWire"], swiftSettings: strict),
+        .executableTarget(name: "teamdctl", dependencies: ["TeamdControl", "TeamJSON", "SystemSupport"], swiftSettings: strict),
+        .executableTarget(name: "teamnl", dependencies: ["TeamKit", "TeamWire", "SystemSupport"], swiftSettings: strict),
         // The Prometheus exporter of every running teamd: its logic (state dump to metrics, the HTTP server,
         // the textfile writer, the command line) in a library, the executable thin.
         .target(name: "TeamdExporter", dependencies: [
@@ -52,7 +57,7 @@ let package = Package(
         ], swiftSettings: strict),
         .executableTarget(name: "teamd-exporter", dependencies: ["TeamdExporter"], swiftSettings: strict),
         // Timing and monitoring for bench/compare inside the lab guest; not shipped.
-        .executableTarget(name: "labtool", dependencies: ["TeamKit", "TeamWire", "TeamJSON", "TeamdControl", "CLabSupport"],
+        .executableTarget(name: "labtool", dependencies: ["TeamKit", "TeamWire", "TeamJSON", "TeamdControl", "CLabSupport", "SystemSupport"],
                           swiftSettings: strict),
         .target(name: "CLabSupport"),
         // Fakes shared by the tests.
@@ -60,6 +65,7 @@ let package = Package(
                 path: "Tests/TeamTesting", swiftSettings: strict),
         .testTarget(name: "NetlinkCodecTests", dependencies: ["NetlinkCodec"], swiftSettings: strict),
         .testTarget(name: "TeamWireTests", dependencies: ["TeamWire", "NetlinkCodec"], swiftSettings: strict),
+        .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"], swiftSettings: strict),
         .testTarget(name: "TeamJSONTests", dependencies: ["TeamJSON"], swiftSettings: strict),
         .testTarget(name: "PacketsTests", dependencies: ["Packets"], swiftSettings: strict),
         .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting"], swiftSettings: strict),
@@ -67,7 +73,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "TeamdExporterTests", dependencies: ["TeamdExporter", "TeamJSON"], exclude: ["Fixtures"],
                     swiftSettings: strict),
-        .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON"], exclude: ["Fixtures"],
+        .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON", "SystemSupport"], exclude: ["Fixtures"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

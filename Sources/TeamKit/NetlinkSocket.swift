@@ -1,5 +1,6 @@
 import Glibc
 import NetlinkCodec
+import SystemSupport
 
 /// struct sockaddr_nl, declared here because Glibc's module does not export linux/netlink.h.
 struct NetlinkSocketAddress {
@@ -83,18 +84,19 @@ public final class NetlinkSocket: NetlinkTransport {
     public func send(_ message: NetlinkMessage) throws {
         let bytes = message.encode()
         var kernel = NetlinkSocketAddress()
-        while true {
-            let sent = bytes.withUnsafeBytes { raw in
-                withUnsafePointer(to: &kernel) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(pollDescriptor, raw.baseAddress, raw.count, 0, $0,
-                               socklen_t(MemoryLayout<NetlinkSocketAddress>.size))
+        do {
+            _ = try retryingInterrupts {
+                bytes.withUnsafeBytes { raw in
+                    withUnsafePointer(to: &kernel) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            sendto(pollDescriptor, raw.baseAddress, raw.count, 0, $0,
+                                   socklen_t(MemoryLayout<NetlinkSocketAddress>.size))
+                        }
                     }
                 }
             }
-            if sent >= 0 { return }
-            if errno == EINTR { continue }
-            throw NetlinkError(.system(errno: errno), operation: "sendto(AF_NETLINK)")
+        } catch {
+            throw NetlinkError(.system(errno: error.rawValue), operation: "sendto(AF_NETLINK)")
         }
     }
 
@@ -107,43 +109,34 @@ public final class NetlinkSocket: NetlinkTransport {
         if timeout != .zero {
             guard try waitReadable(timeout: timeout) else { return [] }
         }
-        while true {
-            // MSG_TRUNC: recv returns the datagram's real length, so a cut datagram is noticed.
-            let count = receiveBuffer.withUnsafeMutableBytes {
-                recv(pollDescriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_TRUNC))
+        // MSG_TRUNC: recv returns the datagram's real length, so a cut datagram is noticed.
+        let count: Int
+        do {
+            count = try retryingInterrupts {
+                receiveBuffer.withUnsafeMutableBytes {
+                    recv(pollDescriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_TRUNC))
+                }
             }
-            if count > receiveBuffer.count {
-                throw NetlinkError(.system(errno: EMSGSIZE), operation: "recv(AF_NETLINK): \(count)-byte datagram")
-            }
-            if count >= 0 {
-                return try NetlinkMessage.decodeAll(Array(receiveBuffer[0..<count]))
-            }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN: return []
-            case ENOBUFS: throw NetlinkError(.overrun, operation: "recv(AF_NETLINK)")
-            default: throw NetlinkError(.system(errno: errno), operation: "recv(AF_NETLINK)")
+        } catch {
+            switch error {
+            case .wouldBlock: return []
+            case Errno(ENOBUFS): throw NetlinkError(.overrun, operation: "recv(AF_NETLINK)")
+            default: throw NetlinkError(.system(errno: error.rawValue), operation: "recv(AF_NETLINK)")
             }
         }
+        if count > receiveBuffer.count {
+            throw NetlinkError(.system(errno: EMSGSIZE), operation: "recv(AF_NETLINK): \(count)-byte datagram")
+        }
+        return try NetlinkMessage.decodeAll(Array(receiveBuffer[0..<count]))
     }
 
     /// poll() for input; true when readable. Retries EINTR with the remaining time.
     private func waitReadable(timeout: Duration?) throws -> Bool {
         let clock = ContinuousClock()
-        let deadline = timeout.map { clock.now.advanced(by: $0) }
-        while true {
-            var milliseconds: Int32 = -1
-            if let deadline {
-                let left = clock.now.duration(to: deadline)
-                milliseconds = left <= .zero ? 0 : Int32(clamping: (left.components.seconds * 1000)
-                    + (left.components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
-            }
-            var entry = pollfd(fd: pollDescriptor, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&entry, 1, milliseconds)
-            if ready > 0 { return true }
-            if ready == 0 { return false }
-            if errno == EINTR { continue }
-            throw NetlinkError(.system(errno: errno), operation: "poll(AF_NETLINK)")
+        do {
+            return try Poll.wait(pollDescriptor, for: Int16(POLLIN), until: timeout.map { clock.now.advanced(by: $0) })
+        } catch {
+            throw NetlinkError(.system(errno: error.rawValue), operation: "poll(AF_NETLINK)")
         }
     }
 

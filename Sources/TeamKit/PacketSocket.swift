@@ -1,5 +1,6 @@
 import Glibc
 import Packets
+import SystemSupport
 
 /// struct sockaddr_ll (linux/if_packet.h), which Glibc's module does not export.
 struct LinkLayerSocketAddress {
@@ -123,30 +124,32 @@ public final class PacketSocket: FramePort {
         if etherType == EtherType.all, frame.count >= 14 { protocolNumber = UInt16(frame[12]) << 8 | UInt16(frame[13]) }
         var address = LinkLayerSocketAddress(protocolNumber: protocolNumber.bigEndian,
                                              interfaceIndex: Int32(bitPattern: interfaceIndex), addressLength: 6)
-        while true {
-            let sent = frame.withUnsafeBytes { raw in
-                withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(pollDescriptor, raw.baseAddress, raw.count, 0, $0, socklen_t(MemoryLayout<LinkLayerSocketAddress>.size))
+        do {
+            _ = try retryingInterrupts {
+                frame.withUnsafeBytes { raw in
+                    withUnsafePointer(to: &address) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            sendto(pollDescriptor, raw.baseAddress, raw.count, 0, $0, socklen_t(MemoryLayout<LinkLayerSocketAddress>.size))
+                        }
                     }
                 }
             }
-            if sent >= 0 { return }
-            if Glibc.errno == EINTR { continue }
-            throw PacketSocketError("send on ifindex \(interfaceIndex)", errno: Glibc.errno)
+        } catch {
+            throw PacketSocketError("send on ifindex \(interfaceIndex)", errno: error.rawValue)
         }
     }
 
     public func receive() throws(PacketSocketError) -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: 2048)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(pollDescriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if count >= 0 { return Array(buffer[0..<count]) }
-            switch Glibc.errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return nil
-            default: throw PacketSocketError("receive on ifindex \(interfaceIndex)", errno: Glibc.errno)
+        do {
+            let count = try retryingInterrupts {
+                buffer.withUnsafeMutableBytes { recv(pollDescriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             }
+            return Array(buffer[0..<count])
+        } catch .wouldBlock {
+            return nil
+        } catch {
+            throw PacketSocketError("receive on ifindex \(interfaceIndex)", errno: error.rawValue)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Glibc
 import NetlinkCodec
+import SystemSupport
 
 extension TeamDevice {
     /// A team's option and port changes as an async stream, for code that prefers `for try await` to a
@@ -16,15 +17,15 @@ extension TeamDevice {
             let task = Task.detached {
                 do {
                     let device = try makeDevice()
-                    let slice = Int32(clamping: pollSlice.components.seconds * 1000
-                        + pollSlice.components.attoseconds / 1_000_000_000_000_000)
                     while !Task.isCancelled {
-                        var entry = pollfd(fd: device.eventDescriptor, events: Int16(POLLIN), revents: 0)
-                        let ready = poll(&entry, 1, slice)
-                        if ready < 0 && errno != EINTR {
-                            throw NetlinkError(.kernel(errno: errno), operation: "poll team events")
+                        let ready: Bool
+                        do throws(Errno) {
+                            ready = try Poll.wait(device.eventDescriptor, for: Int16(POLLIN),
+                                                  until: ContinuousClock.now.advanced(by: pollSlice))
+                        } catch {
+                            throw NetlinkError(.kernel(errno: error.rawValue), operation: "poll team events")
                         }
-                        if ready > 0 {
+                        if ready {
                             for event in try device.drainEvents() { continuation.yield(event) }
                         }
                     }

@@ -1,4 +1,5 @@
 import Glibc
+import SystemSupport
 
 /// Turns the guest's raw measurements into the comparison table.
 ///
@@ -118,10 +119,11 @@ enum Summary {
     }
 
     static func write(_ text: String, to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw LabError("cannot write \(path): \(System.errnoText())") }
-        defer { close(fd) }
-        _ = Array(text.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        do throws(Errno) {
+            try System.writeFile(path, text)
+        } catch {
+            throw LabError("cannot write \(path): \(error)")
+        }
     }
 }
 

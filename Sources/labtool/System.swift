@@ -1,5 +1,6 @@
 import CLabSupport
 import Glibc
+import SystemSupport
 
 /// Small wrappers over the system calls labtool needs (`setns` and `ppoll` come from CLabSupport:
 /// Swift's Glibc module leaves out what glibc declares under _GNU_SOURCE).
@@ -46,16 +47,7 @@ enum System {
     }
 
     static func readFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            bytes += buffer[0..<n]
-        }
+        guard let bytes = try? FileDescriptor.readFile(path) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -96,19 +88,26 @@ enum System {
         defer { for arg in cArgs { free(arg) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
-        guard result == 0 else { throw LabError("spawn \(argv[0]): \(String(cString: strerror(result)))") }
+        guard result == 0 else { throw LabError("spawn \(argv[0]): \(Errno(result))") }
         return pid
     }
 
     /// Waits for a child; its exit status (or 128 + signal).
     static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 { if errno != EINTR { return -1 } }
+        guard (try? retryingInterrupts({ waitpid(pid, &status, 0) })) != nil else { return -1 }
         if status & 0x7f == 0 { return (status >> 8) & 0xff }
         return 128 + (status & 0x7f)
     }
 
-    static func errnoText() -> String { String(cString: strerror(errno)) }
+    static func errnoText() -> String { Errno.current.description }
+
+    /// Creates or truncates the file at `path` and writes `text` to it.
+    static func writeFile(_ path: String, _ text: String) throws(Errno) {
+        let file = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC)
+        defer { file.close() }
+        try file.writeAll(text.utf8)
+    }
 }
 
 struct LabError: Error, CustomStringConvertible {

@@ -171,11 +171,7 @@ enum Teamd {
             return .nan
         }
         if let path = options.optional("smaps"), let smaps = System.readFile("/proc/\(pid)/smaps") {
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            if fd >= 0 {
-                _ = Array(smaps.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                close(fd)
-            }
+            try? System.writeFile(path, smaps)
         }
         let rollup = System.readFile("/proc/\(pid)/smaps_rollup") ?? ""
         func rollupField(_ name: String) -> Double {

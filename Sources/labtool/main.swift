@@ -1,4 +1,5 @@
 import Glibc
+import SystemSupport
 
 // labtool: measurements for bench/compare, run inside the lab guest (one process per measurement, so
 // that no shell loop and no process start falls inside a timed interval), and the summary on the host.
@@ -40,6 +41,5 @@ do {
 }
 
 func printError(_ text: String) {
-    let bytes = Array((text + "\n").utf8)
-    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    try? FileDescriptor.standardError.writeAll((text + "\n").utf8)
 }

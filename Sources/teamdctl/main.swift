@@ -1,8 +1,5 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemSupport
 import TeamdControl
 
 /// Writes each piece at once to file descriptors 1 and 2, so the order of output and
@@ -12,15 +9,8 @@ struct StandardStreams: TeamdctlOutput {
     mutating func standardError(_ text: String) { Self.write(text, to: 2) }
 
     static func write(_ text: String, to descriptor: Int32) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return  // EPIPE and the like: nobody is reading; the C tool ignores it too.
-            }
-            bytes = bytes.dropFirst(written)
-        }
+        // EPIPE and the like: nobody is reading; the C tool ignores it too.
+        try? FileDescriptor(rawValue: descriptor).writeAll(text.utf8)
     }
 }
 

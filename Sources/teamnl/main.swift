@@ -3,6 +3,7 @@
 
 import Glibc
 import NetlinkCodec
+import SystemSupport
 import TeamKit
 import TeamWire
 
@@ -10,21 +11,10 @@ import TeamWire
 /// does for a C program writing to a pipe or file.
 nonisolated(unsafe) var outBuffer: [UInt8] = []
 func out(_ text: String) { outBuffer.append(contentsOf: text.utf8) }
-func err(_ text: String) { writeAll(2, Array(text.utf8)) }
+func err(_ text: String) { try? FileDescriptor.standardError.writeAll(text.utf8) }
 func flushOut() {
-    writeAll(1, outBuffer)
+    try? FileDescriptor.standardOutput.writeAll(outBuffer)
     outBuffer.removeAll(keepingCapacity: true)
-}
-func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if written < 0 {
-            if errno == EINTR { continue }
-            return
-        }
-        offset += written
-    }
 }
 
 let programName = CommandLine.arguments.first ?? "teamnl"
@@ -258,11 +248,11 @@ func runMonitor(_ session: Session, arguments: [String]) throws {
         var entries = [pollfd(fd: signalPipe.read, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: links.pollDescriptor, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: session.team.eventDescriptor, events: Int16(POLLIN), revents: 0)]
-        let ready = poll(&entries, nfds_t(entries.count), -1)
-        if ready < 0 {
-            if errno == EINTR { continue }
+        do throws(Errno) {
+            _ = try Poll.wait(&entries, until: nil)
+        } catch {
             err("Select failed\n")
-            throw CommandFailure(errno: errno)
+            throw CommandFailure(errno: error.rawValue)
         }
         if entries[0].revents != 0 { return }
         // The link socket first, as libteam does: a port's master change is then known

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemSupport
 import Testing
 @testable import TeamdControl
 
@@ -37,7 +38,7 @@ final class RawClient {
     init(path: String) throws {
         descriptor = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue), 0)
         let result = connectUnix(descriptor, to: path)
-        if result != 0 { throw SystemErrno(-result) }
+        if result != 0 { throw Errno(-result) }
     }
 
     deinit { close(descriptor) }
@@ -129,8 +130,8 @@ struct SocketTests {
         let path = directory.file("team0.sock")
         // A socket bound and closed without unlinking: what a killed daemon leaves.
         let stale = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue), 0)
-        var (address, length) = try #require(unixSocketAddress(path))
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(stale, $0, length) } }
+        let address = try #require(UnixSocketAddress(path: path))
+        _ = address.withSocketAddress { bind(stale, $0, $1) }
         close(stale)
         #expect(fileMode(path) != nil)
         let server = try UnixControlServer(path: path)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemSupport
 import Testing
 @testable import TeamdControl
 
@@ -49,7 +50,7 @@ final class RawPeer {
 
     init(address: String) throws {
         let endpoint = try ZeroMQEndpoint(parsing: address, forBinding: false)
-        guard case .success(let socketAddress) = ZeroMQSocket.address(endpoint) else { throw SystemErrno(EINVAL) }
+        guard case .success(let socketAddress) = ZeroMQSocket.address(endpoint) else { throw Errno(EINVAL) }
         let deadline = ContinuousClock().now.advanced(by: .seconds(5))
         switch ZeroMQSocket.connect(socketAddress, deadline: deadline) {
         case .success(let descriptor): self.descriptor = descriptor
@@ -80,7 +81,7 @@ final class RawPeer {
             received += bytes
             connection.receive(bytes)
             return true
-        case .failure(let error): return error.code == EAGAIN
+        case .failure(let error): return error == .wouldBlock
         }
     }
 
@@ -334,7 +335,7 @@ final class ZeroMQServerThread: @unchecked Sendable {
 
     init(_ server: ZeroMQControlServer) throws {
         self.server = server
-        guard pipe(&stopPipe) == 0 else { throw SystemErrno(errno) }
+        guard pipe(&stopPipe) == 0 else { throw Errno(errno) }
         let box = Unmanaged.passRetained(self)
         guard pthread_create(&thread, nil, { raw in
             let this = Unmanaged<ZeroMQServerThread>.fromOpaque(raw!).takeRetainedValue()
@@ -342,7 +343,7 @@ final class ZeroMQServerThread: @unchecked Sendable {
             return nil
         }, box.toOpaque()) == 0 else {
             box.release()
-            throw SystemErrno(EAGAIN)
+            throw Errno(EAGAIN)
         }
     }
 

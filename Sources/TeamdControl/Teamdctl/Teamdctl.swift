@@ -1,8 +1,5 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemSupport
 import TeamJSON
 
 /// Where teamdctl writes. The executable writes through to stdout and stderr; tests
@@ -175,7 +172,7 @@ public enum Teamdctl {
             output.standardError("Device \"\(device)\" does not exist\n")
             return exitFailure
         case .failed(let code):
-            output.standardError("Device \"\(device)\" - failed to get interface index (\(errnoDescription(code)))\n")
+            output.standardError("Device \"\(device)\" - failed to get interface index (\(Errno(code).description))\n")
             return exitFailure
         }
 
@@ -209,13 +206,13 @@ private struct Session {
                       output: inout some TeamdctlOutput) -> Int32
     {
         if let failure = connect(forced: forced, system: system, output: &output) {
-            output.standardError("teamdctl_connect failed (\(errnoDescription(failure)))\n")
+            output.standardError("teamdctl_connect failed (\(Errno(failure).description))\n")
             if let hint = connectHint { output.standardError(hint) }
             return Teamdctl.exitFailure
         }
         guard checkDevice(output: &output) else { return Teamdctl.exitFailure }
         if let failure = call(command, output: &output) {
-            output.standardError("command call failed (\(errnoDescription(failure)))\n")
+            output.standardError("command call failed (\(Errno(failure).description))\n")
             return Teamdctl.exitFailure
         }
         return Teamdctl.exitSuccess
@@ -318,7 +315,7 @@ private struct Session {
         default: name = "org.freedesktop.DBus.Error.Failed"
         }
         let socket = "/run/dbus/system_bus_socket"
-        return (name, "Failed to connect to socket \(socket): \(errnoDescription(code))")
+        return (name, "Failed to connect to socket \(socket): \(Errno(code).description)")
     }
 
     /// What libteamdctl logs when a method call fails on `transport` ("usock", "dbus",

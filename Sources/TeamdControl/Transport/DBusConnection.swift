@@ -1,8 +1,5 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemSupport
 
 /// Why a D-Bus connection failed.
 enum DBusConnectionError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -41,7 +38,7 @@ enum DBusConnectionError: Error, Hashable, Sendable, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .system(let code): return errnoDescription(code)
+        case .system(let code): return Errno(code).description
         case .invalidAddress(let text): return "bad D-Bus address: \(text)"
         case .closed: return "the bus closed the connection"
         case .timedOut: return "no answer from the bus in time"
@@ -70,11 +67,12 @@ struct MonotonicDeadline {
         nanoseconds = Self.now().addingReportingOverflow(min(span, Int64.max / 2)).partialValue
     }
 
+    /// What is left (negative once passed).
+    var remaining: Duration { .nanoseconds(nanoseconds - Self.now()) }
+
     /// What is left, in milliseconds rounded up, for poll(2); 0 once passed.
     var remainingMilliseconds: Int32 {
-        let left = nanoseconds - Self.now()
-        guard left > 0 else { return 0 }
-        return Int32(clamping: (left + 999_999) / 1_000_000)
+        remaining.pollMilliseconds
     }
 }
 
@@ -161,48 +159,32 @@ final class DBusConnection {
     private static func connectSocket(to address: DBusAddress, deadline: MonotonicDeadline)
         -> Result<Int32, DBusConnectionError>
     {
-        var socketAddress = sockaddr_un()
-        socketAddress.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: socketAddress.sun_path)
-        let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)!
-        let length: Int
+        let socketAddress: UnixSocketAddress?
         switch address {
-        case .unixPath(let path):
-            guard let (filled, filledLength) = unixSocketAddress(path) else {
-                return .failure(.system(errno: ENAMETOOLONG))
-            }
-            socketAddress = filled
-            length = Int(filledLength)
-        case .unixAbstract(let name):
-            // A NUL, then the name, and the length says where it ends (no NUL after).
-            let bytes = Array(name.utf8)
-            guard bytes.count + 1 <= capacity else { return .failure(.system(errno: ENAMETOOLONG)) }
-            withUnsafeMutableBytes(of: &socketAddress.sun_path) { raw in
-                raw[0] = 0
-                for (index, byte) in bytes.enumerated() { raw[index + 1] = byte }
-            }
-            length = pathOffset + 1 + bytes.count
+        case .unixPath(let path): socketAddress = UnixSocketAddress(path: path)
+        case .unixAbstract(let name): socketAddress = UnixSocketAddress(abstractName: Array(name.utf8))
         case .unsupported(let text):
             return .failure(.invalidAddress(text))
         }
+        guard let socketAddress else { return .failure(.system(errno: ENAMETOOLONG)) }
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
         let descriptor = socket(AF_UNIX, type, 0)
         guard descriptor >= 0 else { return .failure(.system(errno: errno)) }
         while true {
-            let result = withUnsafePointer(to: &socketAddress) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                    retryingEINTR { Int(connect(descriptor, address, socklen_t(length))) }
-                }
+            let result = socketAddress.withSocketAddress { address, length in
+                Result { () throws(Errno) in try retryingInterrupts { connect(descriptor, address, length) } }
             }
-            if result == 0 || result == -Int(EISCONN) { return .success(descriptor) }
+            switch result {
+            case .success, .failure(Errno(EISCONN)): return .success(descriptor)
             // A non-blocking UNIX connect says EAGAIN while the listener's backlog is
             // full: try again until the deadline.
-            if result == -Int(EAGAIN), deadline.remainingMilliseconds > 0 {
+            case .failure(.wouldBlock) where deadline.remainingMilliseconds > 0:
                 _ = poll(nil, 0, 10)
                 continue
+            case .failure(let error):
+                closeDescriptor(descriptor)
+                return .failure(error == .wouldBlock ? .timedOut : .system(errno: error.rawValue))
             }
-            closeDescriptor(descriptor)
-            return .failure(result == -Int(EAGAIN) ? .timedOut : .system(errno: Int32(-result)))
         }
     }
 
@@ -283,16 +265,20 @@ final class DBusConnection {
 
     /// Writes what the socket takes without blocking.
     func flush() throws(DBusConnectionError) {
-        while outputStart < output.count {
+        sending: while outputStart < output.count {
             guard descriptor >= 0 else { throw .system(errno: ENOTCONN) }
             let sent = output.withUnsafeBytes { raw in
-                retryingEINTR {
-                    sendBytes(descriptor, raw.baseAddress! + outputStart, raw.count - outputStart, Int32(MSG_NOSIGNAL))
+                Result { () throws(Errno) in
+                    try retryingInterrupts {
+                        sendBytes(descriptor, raw.baseAddress! + outputStart, raw.count - outputStart, Int32(MSG_NOSIGNAL))
+                    }
                 }
             }
-            if sent == -Int(EAGAIN) || sent == -Int(EWOULDBLOCK) { break }
-            if sent < 0 { throw .system(errno: Int32(-sent)) }
-            outputStart += sent
+            switch sent {
+            case .success(let count): outputStart += count
+            case .failure(.wouldBlock): break sending
+            case .failure(let error): throw .system(errno: error.rawValue)
+            }
         }
         if outputStart == output.count {
             output.removeAll(keepingCapacity: output.count <= 64 * 1024)
@@ -321,11 +307,15 @@ final class DBusConnection {
         var total = 0
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while total < 1 << 20 {
-            let received = chunk.withUnsafeMutableBytes { raw in
-                retryingEINTR { recv(descriptor, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT)) }
+            let result = chunk.withUnsafeMutableBytes { raw in
+                Result { () throws(Errno) in try retryingInterrupts { recv(descriptor, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT)) } }
             }
-            if received == -Int(EAGAIN) || received == -Int(EWOULDBLOCK) { return }
-            if received < 0 { throw .system(errno: Int32(-received)) }
+            let received: Int
+            switch result {
+            case .success(let count): received = count
+            case .failure(.wouldBlock): return
+            case .failure(let error): throw .system(errno: error.rawValue)
+            }
             if received == 0 {
                 atEnd = true
                 return
@@ -378,16 +368,13 @@ final class DBusConnection {
     }
 
     private func wait(for events: Int16, until deadline: MonotonicDeadline) throws(DBusConnectionError) {
-        while true {
-            var descriptorEvents = pollfd(fd: descriptor, events: events, revents: 0)
-            let result = poll(&descriptorEvents, 1, deadline.remainingMilliseconds)
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw .system(errno: errno)
-            }
-            if result == 0 { throw .timedOut }
-            return
+        let ready: Bool
+        do throws(Errno) {
+            ready = try Poll.wait(descriptor, for: events, until: ContinuousClock.now.advanced(by: deadline.remaining))
+        } catch {
+            throw .system(errno: error.rawValue)
         }
+        if !ready { throw .timedOut }
     }
 
     // MARK: Calls

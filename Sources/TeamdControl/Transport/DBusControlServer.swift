@@ -1,8 +1,5 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemSupport
 
 /// What happened on the bus during one `process` call, for the daemon's log.
 public enum DBusServerEvent: Hashable, Sendable {
@@ -35,15 +32,15 @@ public enum DBusServerError: Error, Hashable, Sendable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .connectFailed(let code):
-            return "dbus: Could not acquire the system bus: \(errnoDescription(code))"
+            return "dbus: Could not acquire the system bus: \(Errno(code).description)"
         case .nameTaken(let name):
             return "dbus: name \(name) already taken."
         case .nameRefused(let name, let code, let busError):
-            return "dbus: Failed to acquire \(name): \(busError ?? errnoDescription(code))"
+            return "dbus: Failed to acquire \(name): \(busError ?? Errno(code).description)"
         case .processFailed(let code):
-            return "dbus: processing the bus connection failed: \(errnoDescription(code))"
+            return "dbus: processing the bus connection failed: \(Errno(code).description)"
         case .replyFailed(let member, let code):
-            return "dbus: Failed to send the reply to \(member): \(errnoDescription(code))"
+            return "dbus: Failed to send the reply to \(member): \(Errno(code).description)"
         case .malformedMessage(let reason):
             return "dbus: skipped a malformed message: \(reason)"
         }
@@ -262,12 +259,7 @@ public final class DBusControlServer {
     /// The 32 hex digits of `/etc/machine-id` (or D-Bus's own copy).
     static func machineID() -> String? {
         for path in ["/etc/machine-id", "/var/lib/dbus/machine-id"] {
-            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { continue }
-            var buffer = [UInt8](repeating: 0, count: 64)
-            let count = buffer.withUnsafeMutableBytes { raw in retryingEINTR { read(descriptor, raw.baseAddress, raw.count) } }
-            _ = closeFile(descriptor)
-            guard count >= 32 else { continue }
+            guard let buffer = try? FileDescriptor.readFile(path, limit: 64), buffer.count >= 32 else { continue }
             let text = String(decoding: buffer[0..<32], as: UTF8.self)
             if text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
                 || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
@@ -277,9 +269,4 @@ public final class DBusControlServer {
         }
         return nil
     }
-}
-
-/// close(2), which the server's own `close` hides.
-private func closeFile(_ descriptor: Int32) -> Int32 {
-    close(descriptor)
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The D-Bus transport (libteamdctl/cli_dbus.c): method calls to `org.libteam.teamd.DEV`
 /// on the system bus, object `/org/libteam/teamd`, interface `org.libteam.teamd`, every

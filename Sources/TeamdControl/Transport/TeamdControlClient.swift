@@ -1,8 +1,5 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemSupport
 
 /// Why a control call failed, on the client side.
 public enum TeamdControlError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -64,17 +61,17 @@ public enum TeamdControlError: Error, Hashable, Sendable, CustomStringConvertibl
         case .timedOut: return "no reply from teamd in time"
         case .connectionClosed: return "teamd closed the connection"
         case .malformedReply(let error): return "malformed reply: \(error)"
-        case .socketFailed(let code): return "socket: \(errnoDescription(code))"
-        case .connectFailed(let path, let code): return "connect to \(path): \(errnoDescription(code))"
-        case .sendFailed(let code): return "send: \(errnoDescription(code))"
-        case .receiveFailed(let code): return "receive: \(errnoDescription(code))"
+        case .socketFailed(let code): return "socket: \(Errno(code).description)"
+        case .connectFailed(let path, let code): return "connect to \(path): \(Errno(code).description)"
+        case .sendFailed(let code): return "send: \(Errno(code).description)"
+        case .receiveFailed(let code): return "receive: \(Errno(code).description)"
         case .transportUnavailable(let name): return "the \(name) transport is not compiled in"
         case .noTransport(let errors): return "no transport connected (\(errors.map(\.description).joined(separator: "; ")))"
         case .invalidArgument(let text): return text
-        case .busConnectFailed(let code): return "could not connect to the system bus: \(errnoDescription(code))"
+        case .busConnectFailed(let code): return "could not connect to the system bus: \(Errno(code).description)"
         case .busError(let name, let message): return "D-Bus error \(name)" + (message.map { ": \($0)" } ?? "")
-        case .busCallFailed(let code): return "D-Bus call failed: \(errnoDescription(code))"
-        case .zeroMQFailed(let operation, let code): return "\(operation): \(errnoDescription(code))"
+        case .busCallFailed(let code): return "D-Bus call failed: \(Errno(code).description)"
+        case .zeroMQFailed(let operation, let code): return "\(operation): \(Errno(code).description)"
         case .unexpectedReply(let text): return "unexpected reply: \(text)"
         }
     }
@@ -168,25 +165,21 @@ public final class UnixControlTransport: TeamdControlTransport {
         }
     }
 
-    private var timeoutMilliseconds: Int32 {
-        let (seconds, attoseconds) = timeout.components
-        let milliseconds = seconds.multipliedReportingOverflow(by: 1000)
-        if seconds < 0 { return 0 }
-        if milliseconds.overflow { return Int32.max }
-        return Int32(clamping: milliseconds.partialValue + attoseconds / 1_000_000_000_000_000)
-    }
+    private var timeoutMilliseconds: Int32 { timeout.pollMilliseconds }
 
     public func call(_ request: ControlRequest) throws(TeamdControlError) -> String {
         guard descriptor >= 0 else { throw .connectionClosed }
         let message = request.encoded()
         let sent = message.withUnsafeBytes { raw in
-            retryingEINTR { Glibc.send(descriptor, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
+            Result { () throws(Errno) in
+                try retryingInterrupts { Glibc.send(descriptor, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
+            }
         }
-        if sent < 0 {
-            let code = Int32(-sent)
-            if code == EAGAIN || code == EWOULDBLOCK { throw .timedOut }
-            if code == EPIPE || code == ECONNRESET { throw .connectionClosed }
-            throw .sendFailed(errno: code)
+        switch sent {
+        case .success: break
+        case .failure(.wouldBlock): throw .timedOut
+        case .failure(Errno(EPIPE)), .failure(Errno(ECONNRESET)): throw .connectionClosed
+        case .failure(let error): throw .sendFailed(errno: error.rawValue)
         }
         try waitForReply()
         let length = nextDatagramLength(descriptor)
@@ -195,7 +188,7 @@ public final class UnixControlTransport: TeamdControlTransport {
         let bytes: [UInt8]
         switch receiveDatagram(descriptor, length: length) {
         case .success(let received): bytes = received
-        case .failure(let error): throw .receiveFailed(errno: error.code)
+        case .failure(let error): throw .receiveFailed(errno: error.rawValue)
         }
         let reply: ControlReply
         do throws(ControlReplyError) {
@@ -210,20 +203,15 @@ public final class UnixControlTransport: TeamdControlTransport {
     }
 
     private func waitForReply() throws(TeamdControlError) {
-        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        // poll's timeout is relative: after EINTR, wait what is left. The monotonic
-        // clock keeps a wall clock change from stretching or cutting it.
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while true {
-            let left = clock.now.duration(to: deadline)
-            let (seconds, attoseconds) = left.components
-            let milliseconds = seconds < 0 ? 0 : Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
-            let ready = poll(&entry, 1, milliseconds)
-            if ready > 0 { return }
-            if ready == 0 { throw .timedOut }
-            if Glibc.errno != EINTR { throw .receiveFailed(errno: Glibc.errno) }
+        // A deadline on the monotonic clock: a signal or a wall clock change neither
+        // stretches nor cuts the wait.
+        let ready: Bool
+        do throws(Errno) {
+            ready = try Poll.wait(descriptor, for: Int16(POLLIN), until: ContinuousClock.now.advanced(by: timeout))
+        } catch {
+            throw .receiveFailed(errno: error.rawValue)
         }
+        if !ready { throw .timedOut }
     }
 }
 

@@ -1,8 +1,5 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemSupport
 
 /// One client connected to a `UnixControlServer`.
 ///
@@ -49,7 +46,7 @@ public enum ControlSocketError: Error, Hashable, Sendable, CustomStringConvertib
         case .alreadyInUse(let path): return "usock: another process is already serving at \"\(path)\""
         case .notASocket(let path): return "usock: \"\(path)\" exists and is not a socket"
         case .notConnected(let connection): return "usock: \(connection) is not connected"
-        case .system(let operation, let code): return "usock: \(operation) failed: \(errnoDescription(code))"
+        case .system(let operation, let code): return "usock: \(operation) failed: \(Errno(code).description)"
         }
     }
 }
@@ -115,8 +112,7 @@ public final class UnixControlServer {
                 maximumRequestSize: Int = ControlRequest.maximumEncodedSize) throws(ControlSocketError)
     {
         self.maximumRequestSize = min(maximumRequestSize, ControlRequest.maximumEncodedSize)
-        guard let (socketAddress, addressLength) = unixSocketAddress(path) else { throw .pathTooLong(path) }
-        var address = socketAddress
+        guard let address = UnixSocketAddress(path: path) else { throw .pathTooLong(path) }
         self.path = path
         let descriptor = socket(AF_UNIX, seqpacketType(nonBlocking: true), 0)
         guard descriptor >= 0 else { throw .system(operation: "socket", errno: errno) }
@@ -124,9 +120,7 @@ public final class UnixControlServer {
         do throws(ControlSocketError) {
             guard fchmod(descriptor, mode) == 0 else { throw .system(operation: "fchmod", errno: errno) }
             try Self.removeStaleSocket(at: path)
-            let bound = withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, addressLength) }
-            }
+            let bound = address.withSocketAddress { bind(descriptor, $0, $1) }
             guard bound == 0 else {
                 let code = errno
                 throw code == EADDRINUSE ? .alreadyInUse(path) : .system(operation: "bind \(path)", errno: code)
@@ -204,8 +198,8 @@ public final class UnixControlServer {
             }
             switch receiveDatagram(descriptor, length: length, flags: Int32(MSG_DONTWAIT)) {
             case .failure(let error):
-                if error.code == EAGAIN || error.code == EWOULDBLOCK { return events }
-                events.append(.failed(.system(operation: "recv", errno: error.code)))
+                if error.rawValue == EAGAIN || error.rawValue == EWOULDBLOCK { return events }
+                events.append(.failed(.system(operation: "recv", errno: error.rawValue)))
                 drop(connection)
                 events.append(.closed(connection))
                 return events
@@ -253,13 +247,13 @@ public final class UnixControlServer {
         guard connections[connection.descriptor] == connection.serial else { throw .notConnected(connection) }
         let bytes = reply.encoded()
         var result = sendDatagram(bytes, on: connection.descriptor)
-        if result == -Int(EMSGSIZE) {
+        if case .failure(Errno(EMSGSIZE)) = result {
             growSendBuffer(of: connection.descriptor, toFit: bytes.count)
             result = sendDatagram(bytes, on: connection.descriptor)
         }
-        if result < 0 {
+        if case .failure(let error) = result {
             drop(connection)
-            throw .system(operation: "send", errno: Int32(-result))
+            throw .system(operation: "send", errno: error.rawValue)
         }
         let pending = pendingReplies[connection.descriptor, default: 0]
         if pending > 0 { pendingReplies[connection.descriptor] = pending - 1 }
@@ -328,10 +322,12 @@ public final class UnixControlServer {
         }
     }
 
-    private func sendDatagram(_ bytes: [UInt8], on descriptor: Int32) -> Int {
+    private func sendDatagram(_ bytes: [UInt8], on descriptor: Int32) -> Result<Int, Errno> {
         bytes.withUnsafeBytes { raw in
-            retryingEINTR {
-                Glibc.send(descriptor, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+            Result { () throws(Errno) in
+                try retryingInterrupts {
+                    Glibc.send(descriptor, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+                }
             }
         }
     }

@@ -1,8 +1,5 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemSupport
 
 /// The socket calls both ZeroMQ ends share: addresses, listen, connect, non-blocking reads
 /// and writes. Plain Glibc sockets; nothing here resolves names (see `ZeroMQEndpoint`).
@@ -20,23 +17,18 @@ enum ZeroMQSocket {
         }
     }
 
-    static func address(_ endpoint: ZeroMQEndpoint) -> Result<Address, SystemErrno> {
+    static func address(_ endpoint: ZeroMQEndpoint) -> Result<Address, Errno> {
         var result = Address()
         switch endpoint {
         case .ipc(let path):
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            var bytes = Array(path.utf8)
             // "@name": Linux's abstract namespace, a leading NUL and no terminating one.
-            let abstract = bytes.first == UInt8(ascii: "@")
-            if abstract { bytes[0] = 0 }
-            guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return .failure(SystemErrno(ENAMETOOLONG)) }
-            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-            let length = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + bytes.count + (abstract ? 0 : 1)
+            let address = path.hasPrefix("@") ? UnixSocketAddress(abstractName: path.utf8.dropFirst())
+                : UnixSocketAddress(path: path)
+            guard let address else { return .failure(.nameTooLong) }
             withUnsafeMutableBytes(of: &result.storage) { raw in
-                withUnsafeBytes(of: address) { raw.copyMemory(from: $0) }
+                withUnsafeBytes(of: address.storage) { raw.copyMemory(from: $0) }
             }
-            result.length = socklen_t(length)
+            result.length = address.length
             result.family = AF_UNIX
         case .tcp(let host, let port):
             let bytes: [UInt8]
@@ -79,15 +71,15 @@ enum ZeroMQSocket {
     /// The IPv4 address of a network interface (SIOCGIFADDR, no name service), as libzmq
     /// binds `tcp://eth0:PORT`; ENODEV when there is no such interface or it has no IPv4
     /// address, libzmq's errno for a name it cannot use.
-    static func interfaceIPv4Address(_ name: String) -> Result<[UInt8], SystemErrno> {
+    static func interfaceIPv4Address(_ name: String) -> Result<[UInt8], Errno> {
         let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { return .failure(SystemErrno(errno)) }
+        guard descriptor >= 0 else { return .failure(Errno(errno)) }
         defer { Glibc.close(descriptor) }
         var request = ifreq()
         let bytes = Array(name.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: request.ifr_ifrn.ifrn_name) else { return .failure(SystemErrno(ENODEV)) }
+        guard bytes.count < MemoryLayout.size(ofValue: request.ifr_ifrn.ifrn_name) else { return .failure(Errno(ENODEV)) }
         withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { $0.copyBytes(from: bytes) }
-        guard ioctl(descriptor, UInt(SIOCGIFADDR), &request) == 0 else { return .failure(SystemErrno(ENODEV)) }
+        guard ioctl(descriptor, UInt(SIOCGIFADDR), &request) == 0 else { return .failure(Errno(ENODEV)) }
         let address = withUnsafeBytes(of: request.ifr_ifru.ifru_addr) { raw in
             raw.load(as: sockaddr_in.self)
         }
@@ -95,10 +87,10 @@ enum ZeroMQSocket {
     }
 
     /// A new non-blocking, close-on-exec stream socket.
-    static func streamSocket(family: Int32) -> Result<Int32, SystemErrno> {
+    static func streamSocket(family: Int32) -> Result<Int32, Errno> {
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
         let descriptor = socket(family, type, 0)
-        guard descriptor >= 0 else { return .failure(SystemErrno(errno)) }
+        guard descriptor >= 0 else { return .failure(Errno(errno)) }
         if family == AF_INET || family == AF_INET6 {
             // As libzmq: small control messages go out at once, not after a delayed ACK.
             var one: Int32 = 1
@@ -109,7 +101,7 @@ enum ZeroMQSocket {
 
     /// A listening socket on `endpoint` (libzmq's backlog of 100, SO_REUSEADDR for TCP so
     /// that a restarted teamd can bind while old connections linger in TIME_WAIT).
-    static func listen(_ endpoint: ZeroMQEndpoint) -> Result<Int32, SystemErrno> {
+    static func listen(_ endpoint: ZeroMQEndpoint) -> Result<Int32, Errno> {
         let address: Address
         switch Self.address(endpoint) {
         case .success(let value): address = value
@@ -133,14 +125,14 @@ enum ZeroMQSocket {
         guard bound == 0, Glibc.listen(descriptor, 100) == 0 else {
             let code = errno
             Glibc.close(descriptor)
-            return .failure(SystemErrno(code))
+            return .failure(Errno(code))
         }
         return .success(descriptor)
     }
 
     /// Connects a new socket to `address`, waiting until `deadline` at most; the connected
     /// (non-blocking) socket, or the errno (ETIMEDOUT when time ran out).
-    static func connect(_ address: Address, deadline: ContinuousClock.Instant) -> Result<Int32, SystemErrno> {
+    static func connect(_ address: Address, deadline: ContinuousClock.Instant) -> Result<Int32, Errno> {
         let descriptor: Int32
         switch streamSocket(family: address.family) {
         case .success(let value): descriptor = value
@@ -163,50 +155,37 @@ enum ZeroMQSocket {
             }
         }
         Glibc.close(descriptor)
-        return .failure(SystemErrno(code))
+        return .failure(Errno(code))
     }
 
     /// Waits for `events` on `descriptor` until `deadline`; `false` when time ran out.
     static func wait(_ descriptor: Int32, for events: Int16, until deadline: ContinuousClock.Instant) -> Bool {
-        let clock = ContinuousClock()
-        while true {
-            var entry = pollfd(fd: descriptor, events: events, revents: 0)
-            let ready = poll(&entry, 1, milliseconds(clock.now.duration(to: deadline)))
-            if ready > 0 { return true }
-            if ready == 0 || errno != EINTR { return false }
-        }
+        (try? Poll.wait(descriptor, for: events, until: deadline)) ?? false
     }
 
     /// Reads what is there, at most `limit` bytes: the bytes (empty at end of stream), or the
     /// errno (EAGAIN when nothing is there).
-    static func read(_ descriptor: Int32, limit: Int) -> Result<[UInt8], SystemErrno> {
+    static func read(_ descriptor: Int32, limit: Int) -> Result<[UInt8], Errno> {
         var buffer = [UInt8](repeating: 0, count: limit)
-        let count = buffer.withUnsafeMutableBytes { raw in
-            retryingEINTR { recv(descriptor, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT)) }
+        let received = buffer.withUnsafeMutableBytes { raw in
+            Result { () throws(Errno) in try retryingInterrupts { recv(descriptor, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT)) } }
         }
-        if count < 0 { return .failure(SystemErrno(Int32(-count))) }
-        buffer.removeSubrange(count...)
-        return .success(buffer)
+        return received.map { count in
+            buffer.removeSubrange(count...)
+            return buffer
+        }
     }
 
     /// Writes what the socket takes now, without blocking or SIGPIPE: the count, or the errno.
-    static func write(_ descriptor: Int32, _ bytes: ArraySlice<UInt8>) -> Result<Int, SystemErrno> {
+    static func write(_ descriptor: Int32, _ bytes: ArraySlice<UInt8>) -> Result<Int, Errno> {
         guard !bytes.isEmpty else { return .success(0) }
-        let count = bytes.withUnsafeBytes { raw in
-            retryingEINTR { send(descriptor, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)) }
+        let sent = bytes.withUnsafeBytes { raw in
+            Result { () throws(Errno) in
+                try retryingInterrupts { send(descriptor, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)) }
+            }
         }
-        if count == -Int(EAGAIN) || count == -Int(EWOULDBLOCK) { return .success(0) }
-        if count < 0 { return .failure(SystemErrno(Int32(-count))) }
-        return .success(count)
+        if case .failure(.wouldBlock) = sent { return .success(0) }
+        return sent
     }
 
-    /// Milliseconds for poll: at least 0, and at least 1 for a positive duration under 1 ms.
-    static func milliseconds(_ duration: Duration) -> Int32 {
-        let (seconds, attoseconds) = duration.components
-        guard seconds >= 0, attoseconds >= 0 || seconds > 0 else { return 0 }
-        let (milli, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        if overflow { return Int32.max }
-        let total = milli + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(clamping: total)
-    }
 }

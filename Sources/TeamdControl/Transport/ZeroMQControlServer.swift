@@ -1,8 +1,5 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemSupport
 
 /// What happened on the ZeroMQ socket during one `process` call, for the daemon's log.
 public enum ZeroMQServerEvent: Hashable, Sendable {
@@ -23,7 +20,7 @@ public enum ZeroMQServerError: Error, Hashable, Sendable, CustomStringConvertibl
 
     public var description: String {
         switch self {
-        case .system(let operation, let code): return "zmq: \(operation) failed: \(errnoDescription(code))"
+        case .system(let operation, let code): return "zmq: \(operation) failed: \(Errno(code).description)"
         }
     }
 }
@@ -106,7 +103,7 @@ public final class ZeroMQControlServer {
         if filePath != nil { umask(savedMask) }
         switch result {
         case .success(let descriptor): listener = descriptor
-        case .failure(let error): throw .system(operation: operation, errno: error.code)
+        case .failure(let error): throw .system(operation: operation, errno: error.rawValue)
         }
         if let filePath {
             var status = stat()
@@ -211,8 +208,8 @@ public final class ZeroMQControlServer {
             case .success(0): return true
             case .success(let count): peer.connection.didSend(count)
             case .failure(let error):
-                if error.code != EPIPE && error.code != ECONNRESET {
-                    events.append(.failed(.system(operation: "send", errno: error.code)))
+                if error.rawValue != EPIPE && error.rawValue != ECONNRESET {
+                    events.append(.failed(.system(operation: "send", errno: error.rawValue)))
                 }
                 drop(peer)
                 return false
@@ -242,10 +239,10 @@ public final class ZeroMQControlServer {
                 clock += 1
                 peer.lastActive = clock
                 continue
-            case .failure(let error) where error.code == EAGAIN || error.code == EWOULDBLOCK:
+            case .failure(let error) where error.rawValue == EAGAIN || error.rawValue == EWOULDBLOCK:
                 break
             case .failure(let error):
-                if error.code != ECONNRESET { events.append(.failed(.system(operation: "recv", errno: error.code))) }
+                if error.rawValue != ECONNRESET { events.append(.failed(.system(operation: "recv", errno: error.rawValue))) }
                 drop(peer)
                 return
             }

@@ -1,8 +1,5 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemSupport
 
 /// The ZeroMQ transport (libteamdctl/cli_zmq.c): a REQ socket to teamd's address, one
 /// message per request (the UNIX socket's lines, arguments not escaped) and a wait of at
@@ -41,7 +38,7 @@ public final class ZeroMQControlTransport: TeamdControlTransport {
         }
         switch ZeroMQSocket.address(endpoint) {
         case .success(let value): socketAddress = value
-        case .failure(let error): throw .zeroMQFailed(operation: operation, errno: error.code)
+        case .failure(let error): throw .zeroMQFailed(operation: operation, errno: error.rawValue)
         }
     }
 
@@ -127,7 +124,7 @@ public final class ZeroMQControlTransport: TeamdControlTransport {
                 return nil
             case .success(let bytes):
                 connection.receive(bytes)
-            case .failure(let error) where error.code == EAGAIN || error.code == EWOULDBLOCK:
+            case .failure(let error) where error.rawValue == EAGAIN || error.rawValue == EWOULDBLOCK:
                 continue
             case .failure:
                 disconnect()
@@ -150,7 +147,7 @@ public final class ZeroMQControlTransport: TeamdControlTransport {
             }
             let next = attemptStart.advanced(by: Self.reconnectInterval)
             guard next < deadline else { return false }
-            let pause = ZeroMQSocket.milliseconds(clock.now.duration(to: next))
+            let pause = clock.now.duration(to: next).pollMilliseconds
             if pause > 0 { _ = poll(nil, 0, pause) }
         }
     }

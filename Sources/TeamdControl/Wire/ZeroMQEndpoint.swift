@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A ZeroMQ address as teamd -Z and teamdctl -Z take it: `tcp://HOST:PORT` or `ipc://PATH`.
 ///

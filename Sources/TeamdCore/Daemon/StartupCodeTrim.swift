@@ -1,4 +1,5 @@
 import Glibc
+import SystemSupport
 
 /// Drops the mappings of teamd's own code pages once it has started, so that its resident set holds
 /// the code it runs from then on, not the code that ran once (config parsing, device set-up) nor the
@@ -12,7 +13,7 @@ import Glibc
 /// call changes nothing but the figure, so it is not reported.
 enum StartupCodeTrim {
     static func apply() {
-        guard let maps = readFile("/proc/self/maps"), let exe = executablePath() else { return }
+        guard let maps = try? FileDescriptor.readFile("/proc/self/maps"), let exe = executablePath() else { return }
         for line in maps.split(separator: UInt8(ascii: "\n")) {
             // "start-end perms offset dev inode   path"
             let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
@@ -31,21 +32,6 @@ enum StartupCodeTrim {
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard count > 0 else { return nil }
         return buffer[0..<count].map { UInt8(bitPattern: $0) }
-    }
-
-    private static func readFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var contents: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            contents.append(contentsOf: chunk[0..<count])
-        }
-        return contents
     }
 }
 

@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import SystemSupport
 import TeamJSON
 import TeamKit
 
@@ -129,8 +130,9 @@ public enum TeamdProcess {
             if pid > 0 {
                 close(fds[1])
                 var status: UInt8 = 1
-                var poller = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
-                if poll(&poller, 1, 20_000) == 1, read(fds[0], &status, 1) == 1 {
+                let pipe = FileDescriptor(rawValue: fds[0])
+                if (try? Poll.wait(fds[0], for: Int16(POLLIN), until: .now.advanced(by: .seconds(20)))) == true,
+                   (try? withUnsafeMutableBytes(of: &status) { raw throws(Errno) in try pipe.read(into: raw) }) == 1 {
                     if status != 0 { log.error("Daemon process failed.") }
                     return Int32(status)
                 }
@@ -148,8 +150,7 @@ public enum TeamdProcess {
         }
         func report(_ status: UInt8) {
             guard readyPipe >= 0 else { return }
-            var byte = status
-            _ = write(readyPipe, &byte, 1)
+            try? FileDescriptor(rawValue: readyPipe).writeAll([status])
             close(readyPipe)
             readyPipe = -1
         }
@@ -220,10 +221,10 @@ public enum TeamdProcess {
             for transport in transports {
                 if let due = transport.timeoutMilliseconds() { timeout = min(timeout ?? due, due) }
             }
-            let ready = poll(&fds, nfds_t(fds.count), timeout.map { Int32(clamping: max(0, $0)) } ?? -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                log.error("poll() failed: \(String(cString: strerror(errno)))")
+            do throws(Errno) {
+                _ = try Poll.wait(&fds, until: timeout.map { .now.advanced(by: .milliseconds($0)) })
+            } catch {
+                log.error("poll() failed: \(error)")
                 return 2
             }
             daemon.fireDueTimers()
@@ -255,25 +256,15 @@ public enum TeamdProcess {
             return try TeamdConfig(parsing: text)
         }
         if let path = commandLine.configFile {
-            guard let text = readFile(path) else {
-                throw DaemonStartError("Failed to read config file \"\(path)\": \(String(cString: strerror(errno)))")
+            let bytes: [UInt8]
+            do throws(Errno) {
+                bytes = try FileDescriptor.readFile(path)
+            } catch {
+                throw DaemonStartError("Failed to read config file \"\(path)\": \(error)")
             }
-            return try TeamdConfig(parsing: text)
+            return try TeamdConfig(parsing: String(decoding: bytes, as: UTF8.self))
         }
         return try TeamdConfig(parsing: "{}")
-    }
-
-    static func readFile(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, file)
-            if n <= 0 { break }
-            bytes += buffer[0..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The first free teamN.
@@ -284,8 +275,7 @@ public enum TeamdProcess {
     }
 
     static func printError(_ text: String) {
-        let bytes = Array((text + "\n").utf8)
-        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        try? FileDescriptor.standardError.writeAll((text + "\n").utf8)
     }
 }
 
@@ -317,8 +307,8 @@ enum SignalPipe {
 enum PidFile {
     /// The pid in the file if that process is alive.
     static func runningPID(_ path: String) -> pid_t? {
-        guard let text = TeamdProcess.readFile(path),
-              let pid = pid_t(text.trimmingCharacters(in: " \n")), pid > 0 else { return nil }
+        guard let bytes = try? FileDescriptor.readFile(path, limit: 64),
+              let pid = pid_t(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \n")), pid > 0 else { return nil }
         return (kill(pid, 0) == 0 || errno == EPERM) ? pid : nil
     }
 

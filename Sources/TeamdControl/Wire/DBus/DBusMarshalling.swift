@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The byte order of a D-Bus message, named by its first byte.
 public enum DBusByteOrder: UInt8, Hashable, Sendable {
