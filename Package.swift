@@ -49,7 +49,7 @@ let package = Package(
         // The Prometheus exporter of every running teamd: its logic (state dump to metrics, the HTTP server,
         // the textfile writer, the command line) in a library, the executable thin.
         .target(name: "TeamdExporter", dependencies: [
-            "TeamdControl", "TeamJSON",
+            "TeamdControl", "TeamJSON", "SystemSupport",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import TeamdControl
 
 /// Where the HTTP server listens: an IPv4 or IPv6 address (not a name) and a TCP port.

@@ -1,8 +1,5 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemSupport
 import TeamdControl
 
 /// Writes the exposition for node_exporter's textfile collector: `DIRECTORY/teamd.prom`, replaced whole.
@@ -23,22 +20,21 @@ public struct TextfileWriter: Sendable {
 
     public func write(_ text: String) throws(TextfileError) {
         let temporary = (directory.hasSuffix("/") ? directory : directory + "/") + ".\(Self.fileName).\(getpid()).tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw TextfileError(operation: "create", path: temporary, errno: errno) }
-        var bytes = Array(text.utf8)[...]
+        let file: FileDescriptor
+        do throws(Errno) {
+            file = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC)
+        } catch {
+            throw TextfileError(operation: "create", path: temporary, errno: error.rawValue)
+        }
         var failure: TextfileError?
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                failure = TextfileError(operation: "write", path: temporary, errno: errno)
-                break
-            }
-            bytes = bytes.dropFirst(written)
+        do throws(Errno) {
+            try file.writeAll(text.utf8)
+        } catch {
+            failure = TextfileError(operation: "write", path: temporary, errno: error.rawValue)
         }
         // The data must be on disk before the rename makes it the file, or a crash can leave it empty.
-        if failure == nil, fsync(descriptor) != 0 { failure = TextfileError(operation: "fsync", path: temporary, errno: errno) }
-        if close(descriptor) != 0, failure == nil { failure = TextfileError(operation: "close", path: temporary, errno: errno) }
+        if failure == nil, fsync(file.rawValue) != 0 { failure = TextfileError(operation: "fsync", path: temporary, errno: errno) }
+        if close(file.rawValue) != 0, failure == nil { failure = TextfileError(operation: "close", path: temporary, errno: errno) }
         if failure == nil, rename(temporary, path) != 0 { failure = TextfileError(operation: "rename", path: path, errno: errno) }
         if let failure {
             unlink(temporary)
@@ -59,5 +55,5 @@ public struct TextfileError: Error, Sendable, Equatable, CustomStringConvertible
         self.errno = errno
     }
 
-    public var description: String { "\(operation) \(path): \(errnoDescription(errno))" }
+    public var description: String { "\(operation) \(path): \(Errno(errno).description)" }
 }

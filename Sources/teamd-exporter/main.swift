@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import TeamdExporter
 
 // A scraper that hangs up mid-answer must not kill us with SIGPIPE.
