@@ -13,6 +13,33 @@ struct CommandLineTests {
         #expect(unit.configFile == "/run/teamd/team1.conf" && unit.teamDevice == "team1")
     }
 
+    @Test("-t must be a possible interface name: it is also the pid file's and the socket's name")
+    func teamDeviceNameIsValidated() throws {
+        for good in ["team0", "t", "a-b_c.d@e", String(repeating: "x", count: 15)] {
+            #expect(try TeamdCommandLine.parse(["-t", good]).teamDevice == good)
+        }
+        let cases: [(String, String)] = [
+            ("../x", "-t: team device name \"../x\" contains '/', NUL or whitespace, which an interface name cannot"),
+            ("..", "-t: team device name \"..\" is not a possible interface name"),
+            (".", "-t: team device name \".\" is not a possible interface name"),
+            ("", "-t: team device name \"\" is empty"),
+            ("team 0", "-t: team device name \"team 0\" contains '/', NUL or whitespace, which an interface name cannot"),
+            ("tab\tx", "-t: team device name \"tab\tx\" contains '/', NUL or whitespace, which an interface name cannot"),
+            (String(repeating: "y", count: 16),
+             "-t: team device name \"yyyyyyyyyyyyyyyy\" is 16 bytes long; an interface name has at most 15"),
+        ]
+        for (name, message) in cases {
+            #expect(throws: TeamdCommandLine.ParseError(message: message)) { try TeamdCommandLine.parse(["-t", name]) }
+            #expect(throws: TeamdCommandLine.ParseError(message: message)) { try TeamdCommandLine.parse(["--team-dev=" + name]) }
+        }
+        // 70 KB: refused with a short message (the name is cut), before it reaches a path or netlink.
+        let huge = String(repeating: "z", count: 70_000)
+        #expect(throws: TeamdCommandLine.ParseError(message: "-t: team device name \"\(String(repeating: "z", count: 32))...\" "
+                                                    + "is 70000 bytes long; an interface name has at most 15")) {
+            try TeamdCommandLine.parse(["-d", "-t", huge])
+        }
+    }
+
     @Test("bundled short options, attached arguments, long options and their prefixes")
     func getoptForms() throws {
         let a = try TeamdCommandLine.parse(["-ggdtteam7", "--pid-file=/tmp/p", "--no-q", "--team-d", "x"])

@@ -117,13 +117,36 @@ public struct TeamdCommandLine: Equatable, Sendable {
         case "r": forceRecreate = true
         case "o": takeOver = true
         case "N": noQuitDestroy = true
-        case "t": teamDevice = value
+        case "t":
+            guard let value else { break }
+            try Self.validateDeviceName(value)
+            teamDevice = value
         case "n": noPorts = true
         case "D": dbus = true
         case "Z": zmqAddress = value
         case "U": unixSocket = true
         case "u": unixSocket = false
         default: break
+        }
+    }
+
+    /// `-t NAME` names the team device, and also the pid file (`/var/run/teamd/NAME.pid`) and the control
+    /// socket (`/var/run/teamd/NAME.sock`): it must be a name the kernel could give an interface
+    /// (dev_valid_name: 1 to IFNAMSIZ-1 = 15 bytes, no '/', no whitespace, not "." or ".."; a NUL cannot
+    /// be passed in argv), so that it can never reach outside the run directory or overflow a netlink
+    /// attribute. The C teamd does not check it.
+    static func validateDeviceName(_ name: String) throws(ParseError) {
+        let bytes = Array(name.utf8)
+        let shown = bytes.count > 32 ? String(decoding: bytes.prefix(32), as: UTF8.self) + "..." : name
+        func refuse(_ why: String) -> ParseError {
+            ParseError(message: "-t: team device name \"\(shown)\" \(why)")
+        }
+        guard !bytes.isEmpty else { throw refuse("is empty") }
+        guard bytes.count <= 15 else { throw refuse("is \(bytes.count) bytes long; an interface name has at most 15") }
+        guard name != ".", name != ".." else { throw refuse("is not a possible interface name") }
+        guard !bytes.contains(where: { $0 == UInt8(ascii: "/") || $0 == 0
+                                     || [0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d].contains($0) }) else {
+            throw refuse("contains '/', NUL or whitespace, which an interface name cannot")
         }
     }
 
