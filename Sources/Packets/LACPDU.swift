@@ -71,44 +71,86 @@ public struct LACPInfo: Hashable, Sendable {
     }
 }
 
+/// SONiC's retry counts (sonic-net/SONiC doc/lag "Increasing LACP PDU timeout during warm-reboot"): how
+/// many periods each side waits before it declares the other gone, carried in a version 0xf1 LACPDU by the
+/// Actor Retry Count TLV (0x80) and the Partner Retry Count TLV (0x81), each "Retry count" and one padding
+/// byte, length 4.
+public struct LACPRetryCounts: Hashable, Sendable {
+    /// The sender's own count: how long its partner should wait for it, in periods.
+    public var actor: UInt8
+    /// The count the sender holds for its partner.
+    public var partner: UInt8
+
+    public init(actor: UInt8, partner: UInt8) {
+        self.actor = actor
+        self.partner = partner
+    }
+
+    /// The standard's three periods (802.1AX: "three times the ... periodic time").
+    public static let standard: UInt8 = 3
+}
+
 /// A LACPDU (IEEE 802.1AX-2008 5.4.2, 802.3ad-2000 43.4.2.2): the 110 bytes after the Ethernet header of a
 /// slow-protocols frame with subtype 1.
 ///
 /// Layout: subtype 1, version 1; actor TLV (type 1, length 20: info and 3 reserved); partner TLV (type 2,
 /// length 20); collector TLV (type 3, length 16: max delay and 12 reserved); terminator (0, 0); 50 reserved.
+/// Version 0xf1 (SONiC) puts the two retry-count TLVs (type 0x80 and 0x81, length 4 each) before the
+/// terminator and keeps 42 reserved bytes: the same 110 bytes, the v1 fields where they were.
 public struct LACPDU: Hashable, Sendable {
     /// Bytes of a LACPDU after the Ethernet header.
     public static let length = 110
     /// The slow protocols subtype of LACP.
     public static let subtype: UInt8 = 1
+    /// SONiC's version that carries the retry-count TLVs.
+    public static let retryCountVersion: UInt8 = 0xf1
+    static let actorRetryCountType: UInt8 = 0x80
+    static let partnerRetryCountType: UInt8 = 0x81
 
     public var version: UInt8
     public var actor: LACPInfo
     public var partner: LACPInfo
     /// CollectorMaxDelay, in tens of microseconds (teamd and bonding send 0).
     public var collectorMaxDelay: UInt16
+    /// The retry-count TLVs of a version 0xf1 LACPDU; nil in any other version.
+    public var retryCounts: LACPRetryCounts?
 
-    public init(actor: LACPInfo, partner: LACPInfo, collectorMaxDelay: UInt16 = 0, version: UInt8 = 1) {
-        self.version = version
+    /// A version 1 LACPDU, or version 0xf1 when `retryCounts` is given.
+    public init(actor: LACPInfo, partner: LACPInfo, collectorMaxDelay: UInt16 = 0, version: UInt8 = 1,
+                retryCounts: LACPRetryCounts? = nil) {
+        self.version = retryCounts == nil ? version : Self.retryCountVersion
         self.actor = actor
         self.partner = partner
         self.collectorMaxDelay = collectorMaxDelay
+        // A 0xf1 LACPDU always carries both TLVs; without counts given, the standard ones.
+        self.retryCounts = retryCounts ?? (version == Self.retryCountVersion
+            ? LACPRetryCounts(actor: LACPRetryCounts.standard, partner: LACPRetryCounts.standard) : nil)
     }
 
-    /// Decodes the bytes after the Ethernet header. As the standard asks (43.4.12 of 802.3ad), the
-    /// version, the TLV types and the reserved bytes are not checked: a later version stays readable.
-    /// The TLV lengths are, since they fix where each field lies. Trailing bytes (padding) are ignored.
+    /// Decodes the bytes after the Ethernet header. As the standard asks (43.4.12 of 802.3ad), the TLV
+    /// types and the reserved bytes are not checked, and a version other than 1 and 0xf1 is read by its
+    /// version 1 fields (a later version stays readable). The TLV lengths are checked, since they fix where
+    /// each field lies: the terminator's in version 1, the retry-count TLVs' and the terminator's in 0xf1
+    /// (as SONiC's lacpdu_check). Trailing bytes (padding) are ignored.
     public init(decoding bytes: some Collection<UInt8>) throws(PacketError) {
         let b = Array(bytes)
         guard b.count >= Self.length else { throw .truncated(what: "LACPDU", needed: Self.length, got: b.count) }
         guard b[0] == Self.subtype else { throw .unexpectedSubtype(b[0]) }
-        for (name, at, expected) in [("actor", 3, 20), ("partner", 23, 20), ("collector", 43, 16), ("terminator", 61, 0)] {
+        var lengths = [("actor", 3, 20), ("partner", 23, 20), ("collector", 43, 16)]
+        switch b[1] {
+        case 1: lengths.append(("terminator", 59, 0))
+        case Self.retryCountVersion:
+            lengths += [("actor retry count", 59, 4), ("partner retry count", 63, 4), ("terminator", 67, 0)]
+        default: break
+        }
+        for (name, at, expected) in lengths {
             guard b[at] == UInt8(expected) else { throw .badTLVLength(tlv: name, length: b[at], expected: UInt8(expected)) }
         }
         version = b[1]
         actor = LACPInfo(decoding: b, at: 4)
         partner = LACPInfo(decoding: b, at: 24)
         collectorMaxDelay = b.bigEndianUInt16(at: 44)
+        retryCounts = version == Self.retryCountVersion ? LACPRetryCounts(actor: b[60], partner: b[64]) : nil
     }
 
     /// The 110 bytes after the Ethernet header.
@@ -127,8 +169,14 @@ public struct LACPDU: Hashable, Sendable {
         b += [0, 0, 0, 0x03, 16]
         b.appendBigEndian(collectorMaxDelay)
         b += [UInt8](repeating: 0, count: 12)
-        b += [0, 0]
-        b += [UInt8](repeating: 0, count: 50)
+        if let counts = retryCounts, version == Self.retryCountVersion {
+            b += [Self.actorRetryCountType, 4, counts.actor, 0, Self.partnerRetryCountType, 4, counts.partner, 0]
+            b += [0, 0]
+            b += [UInt8](repeating: 0, count: 42)
+        } else {
+            b += [0, 0]
+            b += [UInt8](repeating: 0, count: 50)
+        }
     }
 
     /// A whole frame: Ethernet header to 01:80:c2:00:00:02 from `source`, EtherType 0x8809, the LACPDU.

@@ -59,7 +59,7 @@ struct LACPDUTests {
         #expect(throws: PacketError.unexpectedSubtype(2)) { try LACPDU.decode(frame: marker) }
         var actorLength = good; actorLength[17] = 19
         #expect(throws: PacketError.badTLVLength(tlv: "actor", length: 19, expected: 20)) { try LACPDU.decode(frame: actorLength) }
-        var terminator = good; terminator[14 + 61] = 2
+        var terminator = good; terminator[14 + 59] = 2
         #expect(throws: PacketError.badTLVLength(tlv: "terminator", length: 2, expected: 0)) { try LACPDU.decode(frame: terminator) }
     }
 

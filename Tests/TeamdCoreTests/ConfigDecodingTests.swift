@@ -118,6 +118,13 @@ import TeamJSON
         #expect(defaults.runner == .lacp(LACPConfig(active: true, fastRate: false, systemPriority: 65535,
                                                     minimumPorts: 1, aggregatorSelectPolicy: .lacpPriority,
                                                     loadBalance: LoadBalanceConfig(txHash: [.eth, .ipv4, .ipv6]))))
+        // SONiC's keys (libteam patches 0003, 0020, 0015).
+        let sonic = try TeamdConfig(parsing: #"""
+            {"runner": {"name": "lacp", "fallback": true, "fallback_method": "static", "enable_retry_count": false,
+                        "retry_count": 5}}
+            """#)
+        #expect(sonic.runner == .lacp(LACPConfig(fallback: true, fallbackMethod: .static, enableRetryCount: false,
+                                                 retryCount: 5)))
         for policy in AggregatorSelectPolicy.allCases {
             let chosen = try TeamdConfig(parsing: #"{"runner": {"name": "lacp", "agg_select_policy": "\#(policy.rawValue)"}}"#)
             guard case .lacp(let lacp) = chosen.runner else { Issue.record("not lacp"); continue }

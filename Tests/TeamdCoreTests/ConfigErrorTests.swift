@@ -78,6 +78,12 @@ import TeamJSON
         .init(#"{"runner": {"name": "lacp", "active": "yes"}}"#, "$.runner.active", .wrongType),
         .init(#"{"runner": {"name": "lacp", "fast_rate": 1}}"#, "$.runner.fast_rate", .wrongType),
         .init(#"{"runner": {"name": "lacp", "agg_select_policy": "port_options"}}"#, "$.runner.agg_select_policy", .unknownValue),
+        // SONiC's keys. retry_count below 3: SONiC logs and uses 3; ours refuses the config.
+        .init(#"{"runner": {"name": "lacp", "fallback": "true"}}"#, "$.runner.fallback", .wrongType),
+        .init(#"{"runner": {"name": "lacp", "fallback_method": "all"}}"#, "$.runner.fallback_method", .unknownValue),
+        .init(#"{"runner": {"name": "lacp", "enable_retry_count": 1}}"#, "$.runner.enable_retry_count", .wrongType),
+        .init(#"{"runner": {"name": "lacp", "retry_count": 2}}"#, "$.runner.retry_count", .outOfRange),
+        .init(#"{"runner": {"name": "lacp", "retry_count": 256}}"#, "$.runner.retry_count", .outOfRange),
         // Link watchers
         .init(#"{"link_watch": "ethtool"}"#, "$.link_watch", .wrongType),
         .init(#"{"link_watch": {"name": "miimon"}}"#, "$.link_watch.name", .unknownValue),

@@ -161,7 +161,8 @@ struct LACPRunnerTests {
         #expect(b.carrier == true)
         #expect(b.engine.runner.state(context: b.engine.context) == [
             "active": .bool(true), "fast_rate": .bool(true), "select_policy": .string("lacp_prio"),
-            "sys_prio": .integer(65535)])
+            "sys_prio": .integer(65535), "fallback": .bool(false), "enable_retry_count_feature": .bool(true),
+            "retry_count": .integer(3), "min_ports": .integer(1)])
     }
 
     @Test("a steady partner gets periodic LACPDUs only: none for answers that change nothing")

@@ -270,6 +270,22 @@ private struct StateViewRenderer {
         indentIn()
         try renderLACPDU(partner)
         indentOut()
+        if runner.object["statistics"] != nil {
+            try renderLACPStatistics(try runner.object("statistics"))
+        }
+        indentOut()
+    }
+
+    /// Our teamd's (and SONiC's proposed) `ports.X.runner.statistics`, with -v; the C teamd has none.
+    private mutating func renderLACPStatistics(_ statistics: Unpacker) throws(Failure) {
+        let lines = [("LACPDUs received", "lacpdu_rx_stats"), ("LACPDUs sent", "lacpdu_tx_stats"),
+                     ("illegal LACPDUs", "lacpdu_illegal_pkts"), ("marker PDUs received", "marker_pdu_rx_stats"),
+                     ("partner churns", "partner_churn_count")]
+        out2("statistics:")
+        indentIn()
+        for (label, key) in lines { out2("\(label): \(try statistics.int(key))") }
+        out2("last LACPDU received: \(try statistics.string("last_lacpdu_rx_time"))")
+        out2("last LACPDU sent: \(try statistics.string("last_lacpdu_tx_time"))")
         indentOut()
     }
 
@@ -307,6 +323,8 @@ private struct StateViewRenderer {
             indentIn()
             out("active: \(Self.yesNo(active))")
             out("fast rate: \(Self.yesNo(fastRate))")
+            // SONiC's teamdctl (patch 0020) shows fallback; only when the dump has it, as the C teamd's has not.
+            if runner.object["fallback"] != nil { out("fallback: \(Self.yesNo(try runner.bool("fallback")))") }
             out2("system priority: \(systemPriority)")
             indentOut()
         default:

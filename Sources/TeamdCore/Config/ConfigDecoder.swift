@@ -226,7 +226,8 @@ private func decodePeerNotification(_ value: JSONValue?, at path: JSONPath, defa
 private let runnerKeysByRunner: [String: [String]] = [
     "activebackup": ["hwaddr_policy"],
     "loadbalance": ["tx_hash", "tx_balancer"],
-    "lacp": ["tx_hash", "tx_balancer", "active", "fast_rate", "sys_prio", "min_ports", "agg_select_policy"],
+    "lacp": ["tx_hash", "tx_balancer", "active", "fast_rate", "sys_prio", "min_ports", "agg_select_policy",
+             "fallback", "fallback_method", "enable_retry_count", "retry_count"],
 ]
 
 private func decodeRunner(_ value: JSONValue?, at path: JSONPath) throws(ConfigError)
@@ -261,9 +262,18 @@ private func decodeRunner(_ value: JSONValue?, at path: JSONPath) throws(ConfigE
         if let policyName = try reader.string("agg_select_policy") {
             policy = try decodeName(policyName, as: AggregatorSelectPolicy.self, at: path.appending("agg_select_policy"))
         }
+        // SONiC's keys (libteam patches 0003, 0020, 0015).
+        let fallback = try reader.bool("fallback") ?? false
+        var fallbackMethod = LACPFallbackMethod.single
+        if let name = try reader.string("fallback_method") {
+            fallbackMethod = try decodeName(name, as: LACPFallbackMethod.self, at: path.appending("fallback_method"))
+        }
+        let enableRetryCount = try reader.bool("enable_retry_count") ?? true
+        let retryCount = try reader.integer("retry_count", in: 3...255).map { UInt8($0) } ?? 3
         runner = .lacp(LACPConfig(active: active, fastRate: fastRate, systemPriority: systemPriority,
                                   minimumPorts: minimumPorts, aggregatorSelectPolicy: policy,
-                                  loadBalance: loadBalance))
+                                  loadBalance: loadBalance, fallback: fallback, fallbackMethod: fallbackMethod,
+                                  enableRetryCount: enableRetryCount, retryCount: retryCount))
     default:
         throw ConfigError(path: path.appending("name"), kind: .unknownValue(name, allowed: RunnerConfig.names))
     }

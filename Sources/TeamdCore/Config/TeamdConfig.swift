@@ -168,31 +168,57 @@ public struct TxBalancerConfig: Sendable, Equatable {
     }
 }
 
-/// lacp: 802.3ad settings plus the loadbalance hash and balancer.
+/// lacp: 802.3ad settings plus the loadbalance hash and balancer. The `var` settings can change while
+/// the runner runs (`teamdctl T state item set runner.fast_rate ...`), as SONiC's teamd allows for the
+/// retry count.
 public struct LACPConfig: Sendable, Equatable {
     /// `$.runner.active` (default true): send LACPDUs without waiting for the partner.
     public let active: Bool
     /// `$.runner.fast_rate` (default false): ask the partner for LACPDUs every second.
-    public let fastRate: Bool
+    public var fastRate: Bool
     /// `$.runner.sys_prio` (0...65535, default 65535).
-    public let systemPriority: UInt16
+    public var systemPriority: UInt16
     /// `$.runner.min_ports` (1...1024, default 1): carrier needs this many enabled ports.
-    public let minimumPorts: Int
+    public var minimumPorts: Int
     /// `$.runner.agg_select_policy` (default lacp_prio).
     public let aggregatorSelectPolicy: AggregatorSelectPolicy
     /// `$.runner.tx_hash` and `$.runner.tx_balancer`.
     public let loadBalance: LoadBalanceConfig
+    /// `$.runner.fallback` (default false; SONiC patches 0003 and 0020): ports whose partner never spoke
+    /// may carry traffic.
+    public let fallback: Bool
+    /// `$.runner.fallback_method` (default "single"): how many of them.
+    public let fallbackMethod: LACPFallbackMethod
+    /// `$.runner.enable_retry_count` (default true, as SONiC's patch 0015): understand and answer SONiC's
+    /// version 0xf1 LACPDUs.
+    public var enableRetryCount: Bool
+    /// `$.runner.retry_count` (3...255, default 3): the periods our partner should wait for us.
+    public var retryCount: UInt8
 
     public init(active: Bool = true, fastRate: Bool = false, systemPriority: UInt16 = 65535,
                 minimumPorts: Int = 1, aggregatorSelectPolicy: AggregatorSelectPolicy = .lacpPriority,
-                loadBalance: LoadBalanceConfig = LoadBalanceConfig()) {
+                loadBalance: LoadBalanceConfig = LoadBalanceConfig(), fallback: Bool = false,
+                fallbackMethod: LACPFallbackMethod = .single, enableRetryCount: Bool = true,
+                retryCount: UInt8 = 3) {
         self.active = active
         self.fastRate = fastRate
         self.systemPriority = systemPriority
         self.minimumPorts = minimumPorts
         self.aggregatorSelectPolicy = aggregatorSelectPolicy
         self.loadBalance = loadBalance
+        self.fallback = fallback
+        self.fallbackMethod = fallbackMethod
+        self.enableRetryCount = enableRetryCount
+        self.retryCount = retryCount
     }
+}
+
+/// `$.runner.fallback_method`: which defaulted ports LACP fallback lets carry traffic.
+public enum LACPFallbackMethod: String, Sendable, Equatable, CaseIterable {
+    /// One port: lowest system MAC, then best (lowest) port priority, then lowest port number (SONiC 0020).
+    case single
+    /// Every defaulted port, as a static aggregate.
+    case `static`
 }
 
 /// `$.runner.agg_select_policy`: how the lacp runner picks among aggregators.

@@ -61,11 +61,15 @@ public struct RunnerContext: Sendable {
     public var teamAddress: HardwareAddress
     /// Whether the team device is administratively up (IFF_UP).
     public var isTeamUp: Bool
+    /// The real-time clock, for dates the state shows (never for timing: timers do that).
+    public var now: @Sendable () -> WallClockTime
 
-    public init(ports: PortTable, teamAddress: HardwareAddress, isTeamUp: Bool = true) {
+    public init(ports: PortTable, teamAddress: HardwareAddress, isTeamUp: Bool = true,
+                now: @escaping @Sendable () -> WallClockTime = WallClockTime.current) {
         self.ports = ports
         self.teamAddress = teamAddress
         self.isTeamUp = isTeamUp
+        self.now = now
     }
 }
 

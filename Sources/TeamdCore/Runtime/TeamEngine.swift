@@ -22,7 +22,12 @@ public struct TeamEngine: Sendable {
         self.linkWatchPolicy = linkWatchPolicy
     }
 
-    public var context: RunnerContext { RunnerContext(ports: ports, teamAddress: teamAddress, isTeamUp: isTeamUp) }
+    /// The real-time clock the runner reads for dates in the state; tests set their own.
+    public var wallClock: @Sendable () -> WallClockTime = WallClockTime.current
+
+    public var context: RunnerContext {
+        RunnerContext(ports: ports, teamAddress: teamAddress, isTeamUp: isTeamUp, now: wallClock)
+    }
 
     public mutating func start() -> [TeamAction] {
         absorb(runner.start(context: context))

@@ -14,8 +14,13 @@ import TeamWire
 /// Kernel side: a port's `enabled` follows its mux state (collecting and distributing); the team has
 /// carrier while at least `min_ports` ports are enabled. The actor system is the team's MAC, the port
 /// number the port's ifindex, as in the C teamd; LACPDUs leave from the port's own (original) MAC.
+///
+/// What SONiC's teamd adds, each in its own file: LACP fallback (Fallback.swift), the retry count
+/// (RetryCount.swift), counters and the partner churn machine (Statistics.swift); the state and the
+/// settings that change at run time are in LACPRunner+State.swift.
 public struct LACPRunner: Runner {
-    public let config: LACPConfig
+    /// The settings as they are now: teamd.conf's, then what `state item set` changed.
+    public internal(set) var config: LACPConfig
     public var name: String { "lacp" }
     public var kernelMode: String { "loadbalance" }
     public var wantsFrames: Bool { true }
@@ -28,23 +33,47 @@ public struct LACPRunner: Runner {
         public var mux: LACPMuxState = .detached
         public var periodic: LACPPeriodicState = .noPeriodic
         public var transmit = LACPTransmitMachine()
+        /// In LACP fallback (SONiC): selected and enabled although DEFAULTED.
+        public var isFallback = false
+        public var retryCount = LACPRetryCountState()
+        public var statistics = LACPPortStatistics()
+        public var churn: LACPChurnState = .monitor
+        var isChurnTimerRunning = false
+        /// `ports.X.runner.prio` and `.key` set at run time, until the next PortConfigUpdate.
+        public var lacpPriority: UInt16?
+        public var lacpKey: UInt16?
     }
 
-    public private(set) var machines: [UInt32: PortMachines] = [:]
-    public private(set) var selection = LACPSelection()
+    public internal(set) var machines: [UInt32: PortMachines] = [:]
+    public internal(set) var selection = LACPSelection()
     /// The aggregator the user chose with `aggregator.selected`, until the aggregators change.
-    private var forcedAggregator: UInt32?
+    var forcedAggregator: UInt32?
     /// IFLA_CARRIER as last set; nil before start.
     public private(set) var carrier: Bool?
     /// Ports whose actor information changed or that the partner has wrong: NTT.
-    private var needToTransmit: [UInt32] = []
+    var needToTransmit: [UInt32] = []
+    /// `runner.retry_count` from teamd.conf: what a count set at run time returns to.
+    let configuredRetryCount: UInt8
+    /// A count set at run time goes out in 0xf1 LACPDUs on every port, before the partner spoke 0xf1:
+    /// the operator's go-ahead (the HLD's warm-reboot step, "Teamd will not wait for an acknowledgment").
+    var announcesRetryCount = false
 
-    public init(config: LACPConfig = LACPConfig()) { self.config = config }
+    public init(config: LACPConfig = LACPConfig()) {
+        self.config = config
+        configuredRetryCount = config.retryCount
+    }
 
     // Timer names, per port.
     static let currentWhileTimer = "lacp_timeout"
     static let periodicTimer = "lacp_periodic"
     static let transmitIntervalTimer = "lacp_tx_interval"
+    static let retryHoldTimer = "lacp_retry_hold"
+    static let partnerRetryLifetimeTimer = "lacp_partner_retry_count"
+    static let churnTimer = "lacp_partner_churn"
+    static let portTimers = [currentWhileTimer, periodicTimer, transmitIntervalTimer, retryHoldTimer,
+                             partnerRetryLifetimeTimer, churnTimer]
+    /// The team's: a retry count set at run time lives 3 minutes per count (HLD).
+    static let retryCountTimer = "lacp_retry_count"
 
     public mutating func start(context: RunnerContext) -> [TeamAction] {
         // "carrier down at start" (teamd lacp_carrier_init): up only once min_ports ports are enabled.
@@ -67,14 +96,13 @@ public struct LACPRunner: Runner {
             guard let m = machines.removeValue(forKey: port.index) else { return [] }
             needToTransmit.removeAll { $0 == port.index }
             partnerView[port.index] = nil
-            actions += [Self.currentWhileTimer, Self.periodicTimer, Self.transmitIntervalTimer].map {
-                .cancelTimer(.runnerPort($0, port: port.index))
-            }
+            actions += Self.portTimers.map { .cancelTimer(.runnerPort($0, port: port.index)) }
             // A last LACPDU out of sync, so that the partner stops using the link now rather than when
             // its current_while runs out (the C teamd does the same on its way out).
             if m.receive != .disabled && (config.active || m.partner.state.contains(.activity)) {
                 let state = m.actorState.subtracting([.synchronization, .collecting, .distributing])
-                let pdu = LACPDU(actor: actorInfo(port, context: context, state: state), partner: m.partner)
+                let pdu = LACPDU(actor: actorInfo(port, context: context, state: state), partner: m.partner,
+                                 retryCounts: outgoingRetryCounts(m))
                 actions.append(.send(port: port.index,
                                      frame: pdu.frame(source: EthernetAddress(bytes: port.originalAddress.bytes) ?? .zero)))
             }
@@ -91,6 +119,9 @@ public struct LACPRunner: Runner {
             }
         case .portSettingsChanged(let index):
             // lacp_prio or lacp_key may have changed: the actor information the partner holds is stale.
+            // The config now speaks for the port again, over what `state item set` said.
+            machines[index]?.lacpPriority = nil
+            machines[index]?.lacpKey = nil
             needToTransmit.append(index)
         case .portLinkChanged:
             // As in teamd, LACP follows the kernel's view of the link (portKernelChanged); link watchers
@@ -110,9 +141,20 @@ public struct LACPRunner: Runner {
             case Self.transmitIntervalTimer:
                 let decision = machines[index]!.transmit.intervalEnded()
                 actions += perform(decision, port: port, context: context)
+            case Self.retryHoldTimer:
+                machines[index]!.retryCount.holdEnded()
+            case Self.partnerRetryLifetimeTimer:
+                // "A duration of 3 minutes times the retry count passes": the standard count again.
+                machines[index]!.retryCount.reset(forgetVersion: false)
+                actions.append(.log("\(port.name): the partner's retry count ran out its time; 3 again", isDebug: false))
+                needToTransmit.append(index)
+            case Self.churnTimer:
+                actions += churnTimerExpired(port)
             default:
                 return []
             }
+        case .timer(.runner(Self.retryCountTimer)):
+            actions += ownRetryCountExpired()
         case .timer:
             return []
         case .frame(let index, let bytes):
@@ -143,8 +185,16 @@ public struct LACPRunner: Runner {
         }
         m.receive = next
         m.partner = next.partner(entering: m.partner)
+        if next != .current && m.retryCount != LACPRetryCountState() {
+            // "The LACP session goes down for whatever reason ...": the standard count again. A port
+            // whose link went away may meet another partner: what it spoke is forgotten too.
+            m.retryCount.reset(forgetVersion: next == .disabled)
+            actions += [Self.retryHoldTimer, Self.partnerRetryLifetimeTimer].map {
+                .cancelTimer(.runnerPort($0, port: port.index))
+            }
+        }
         let timer = TimerID.runnerPort(Self.currentWhileTimer, port: port.index)
-        if let ms = next.currentWhile(fastRate: config.fastRate) {
+        if let ms = next.currentWhile(fastRate: config.fastRate, retryCount: m.retryCount.partnerCount) {
             actions.append(.armTimer(timer, milliseconds: ms))
         } else {
             actions.append(.cancelTimer(timer))
@@ -160,90 +210,69 @@ public struct LACPRunner: Runner {
         do {
             pdu = try LACPDU.decode(frame: bytes).pdu
         } catch {
+            // The socket's filter passes slow-protocol frames only: a marker, or a broken LACPDU.
+            if case .unexpectedSubtype(markerSubtype) = error {
+                machines[port.index]!.statistics.markers += 1
+                return []
+            }
+            machines[port.index]!.statistics.illegal += 1
             return [.log("\(port.name): frame dropped: \(error)", isDebug: true)]
         }
-        guard let before = machines[port.index]?.receive, before != .disabled else { return [] }
-        // recordPDU: the partner is who the LACPDU says its actor is.
+        guard LACPRetryCountState.isLegal(pdu, understood: config.enableRetryCount) else {
+            machines[port.index]!.statistics.illegal += 1
+            return [.log("\(port.name): LACPDU dropped: the partner's retry count \(pdu.retryCounts?.actor ?? 0) is below 3",
+                         isDebug: false)]
+        }
+        machines[port.index]!.statistics.received += 1
+        machines[port.index]!.statistics.lastReceived = context.now()
+        // A port of a team that is administratively down stays disabled and ignores LACPDUs (SONiC 0006:
+        // "Administratively shutdown port channel has member ports in deselected state").
+        guard let before = machines[port.index]?.receive, before != .disabled, context.isTeamUp else { return [] }
+        // recordPDU: the partner is who the LACPDU says its actor is; its retry count is what it asks.
         machines[port.index]!.partner = pdu.actor
-        let actions = moveReceive(port, on: .received, context: context)
+        let outcome = machines[port.index]!.retryCount.received(pdu, understood: config.enableRetryCount,
+                                                                  ourCount: config.retryCount)
+        var actions = moveReceive(port, on: .received, context: context)
         // A transition asks for a LACPDU; a steady CURRENT only when the partner has us wrong, which
         // `settle` checks against the actor state it computes.
         if before == .current { needToTransmit.removeAll { $0 == port.index } }
         partnerView[port.index] = pdu.partner
+        if outcome.needToTransmit { needToTransmit.append(port.index) }
+        if outcome.restartHold {
+            actions.append(.armTimer(.runnerPort(Self.retryHoldTimer, port: port.index),
+                                     milliseconds: LACPRetryCountState.holdMilliseconds))
+        }
+        if outcome.startLifetime {
+            let count = machines[port.index]!.retryCount.partnerCount
+            actions.append(.log("\(port.name): the partner's retry count is \(count)", isDebug: false))
+            actions.append(.armTimer(.runnerPort(Self.partnerRetryLifetimeTimer, port: port.index),
+                                     milliseconds: LACPRetryCountState.lifetimeMilliseconds(count)))
+        }
         return actions
     }
 
     /// What each port's partner last said about us (the LACPDU's partner information).
-    private var partnerView: [UInt32: LACPInfo] = [:]
+    var partnerView: [UInt32: LACPInfo] = [:]
 
     // MARK: Settle: selection, mux, actor state, kernel, timers, transmit
 
     func actorInfo(_ port: TeamPort, context: RunnerContext, state: LACPState? = nil) -> LACPInfo {
         LACPInfo(systemPriority: config.systemPriority,
                  system: EthernetAddress(bytes: context.teamAddress.bytes) ?? .zero,
-                 key: port.settings.lacpKey, portPriority: port.settings.lacpPriority,
+                 key: machines[port.index]?.lacpKey ?? port.settings.lacpKey,
+                 portPriority: machines[port.index]?.lacpPriority ?? port.settings.lacpPriority,
                  port: UInt16(truncatingIfNeeded: port.index),
                  state: state ?? machines[port.index]?.actorState ?? [])
     }
 
     mutating func settle(context: RunnerContext) -> [TeamAction] {
-        var actions: [TeamAction] = []
         let ports = context.ports.ports.filter { machines[$0.index] != nil }
-        // Selection.
-        let candidates = ports.map { port in
-            let m = machines[port.index]!
-            return LACPSelection.Candidate(index: port.index, receive: m.receive, actor: actorInfo(port, context: context),
-                                           partner: m.partner, wasSelected: selection.isSelected(port.index),
-                                           speed: port.kernelLink.speed, priority: port.settings.priority,
-                                           isSticky: port.settings.isSticky)
-        }
-        var next = selection.reselected(candidates, policy: config.aggregatorSelectPolicy, forced: forcedAggregator)
-        if forcedAggregator != nil && next.aggregatorOf != selection.aggregatorOf {
-            // The aggregators changed: the user's choice has run its course; the policy chooses again.
-            forcedAggregator = nil
-            next = selection.reselected(candidates, policy: config.aggregatorSelectPolicy)
-        }
-        if next.selectedAggregator != selection.selectedAggregator {
-            actions.append(.log("selected aggregator: \(next.selectedAggregator.map(String.init) ?? "none")", isDebug: true))
-        }
-        selection = next
-        // Mux, actor state, enabled.
+        var actions = refreshFallback(ports, context: context)
+        actions += reselect(ports, context: context)
         var enabledCount = 0
         for port in ports {
-            var m = machines[port.index]!
-            let mux = LACPMuxState.state(inSelectedAggregator: selection.isInSelectedAggregator(port.index),
-                                         partner: m.partner.state)
-            if mux != m.mux {
-                actions.append(.log("\(port.name): mux machine: \(m.mux.rawValue) -> \(mux.rawValue)", isDebug: true))
-                m.mux = mux
-            }
-            var state = mux.actorBits.union(.aggregation)
-            if config.active { state.insert(.activity) }
-            if config.fastRate { state.insert(.timeout) }
-            if m.receive == .expired { state.insert(.expired) }
-            if m.receive == .defaulted { state.insert(.defaulted) }
-            if state != m.actorState {
-                m.actorState = state
-                needToTransmit.append(port.index)
-            }
-            if port.isEnabled != mux.isDistributing { actions.append(.enable(port.index, mux.isDistributing)) }
-            if mux.isDistributing { enabledCount += 1 }
-            // Periodic.
-            let periodic = LACPPeriodicState.state(receive: m.receive, actorActive: config.active, partner: m.partner.state)
-            if periodic != m.periodic {
-                let timer = TimerID.runnerPort(Self.periodicTimer, port: port.index)
-                if let interval = periodic.interval {
-                    actions.append(.armTimer(timer, milliseconds: interval))
-                } else {
-                    actions.append(.cancelTimer(timer))
-                }
-                m.periodic = periodic
-            }
-            machines[port.index] = m
-            // The partner has us wrong: tell it.
-            if let view = partnerView.removeValue(forKey: port.index), view != actorInfo(port, context: context) {
-                needToTransmit.append(port.index)
-            }
+            actions += settlePort(port, context: context)
+            if machines[port.index]!.mux.isDistributing { enabledCount += 1 }
         }
         // Carrier.
         let up = enabledCount >= config.minimumPorts
@@ -252,7 +281,117 @@ public struct LACPRunner: Runner {
             actions.append(.setCarrier(up))
             actions.append(.log("carrier changed to \(up ? "UP" : "DOWN")", isDebug: false))
         }
-        // Transmit.
+        return actions + transmitPending(context: context)
+    }
+
+    /// Which defaulted ports are in LACP fallback now.
+    mutating func refreshFallback(_ ports: [TeamPort], context: RunnerContext) -> [TeamAction] {
+        let chosen = LACPFallback.ports(ports.map {
+            LACPFallback.Candidate(index: $0.index, receive: machines[$0.index]!.receive, actor: actorInfo($0, context: context))
+        }, enabled: config.fallback, method: config.fallbackMethod)
+        var actions: [TeamAction] = []
+        for port in ports where machines[port.index]!.isFallback != chosen.contains(port.index) {
+            let on = chosen.contains(port.index)
+            machines[port.index]!.isFallback = on
+            actions.append(.log("\(port.name): LACP fallback \(on ? "on" : "off")", isDebug: false))
+        }
+        return actions
+    }
+
+    /// The selection (5.4.14) for the ports as they are.
+    mutating func reselect(_ ports: [TeamPort], context: RunnerContext) -> [TeamAction] {
+        let candidates = ports.map { port in
+            let m = machines[port.index]!
+            return LACPSelection.Candidate(index: port.index, receive: m.receive, actor: actorInfo(port, context: context),
+                                           partner: m.partner, wasSelected: selection.isSelected(port.index),
+                                           speed: port.kernelLink.speed, priority: port.settings.priority,
+                                           isSticky: port.settings.isSticky, isFallback: m.isFallback)
+        }
+        var next = selection.reselected(candidates, policy: config.aggregatorSelectPolicy, forced: forcedAggregator)
+        if forcedAggregator != nil && next.aggregatorOf != selection.aggregatorOf {
+            // The aggregators changed: the user's choice has run its course; the policy chooses again.
+            forcedAggregator = nil
+            next = selection.reselected(candidates, policy: config.aggregatorSelectPolicy)
+        }
+        var actions: [TeamAction] = []
+        if next.selectedAggregator != selection.selectedAggregator {
+            actions.append(.log("selected aggregator: \(next.selectedAggregator.map(String.init) ?? "none")", isDebug: true))
+        }
+        selection = next
+        return actions
+    }
+
+    /// One port's mux, actor state, `enabled`, periodic and churn machines after the selection.
+    mutating func settlePort(_ port: TeamPort, context: RunnerContext) -> [TeamAction] {
+        var actions: [TeamAction] = []
+        var m = machines[port.index]!
+        let mux = LACPMuxState.state(inSelectedAggregator: selection.isInSelectedAggregator(port.index),
+                                     partner: m.partner.state, isFallback: m.isFallback)
+        if mux != m.mux {
+            actions.append(.log("\(port.name): mux machine: \(m.mux.rawValue) -> \(mux.rawValue)", isDebug: true))
+            m.mux = mux
+        }
+        var state = mux.actorBits.union(.aggregation)
+        if config.active { state.insert(.activity) }
+        if config.fastRate { state.insert(.timeout) }
+        if m.receive == .expired { state.insert(.expired) }
+        if m.receive == .defaulted { state.insert(.defaulted) }
+        if state != m.actorState {
+            m.actorState = state
+            needToTransmit.append(port.index)
+        }
+        if port.isEnabled != mux.isDistributing { actions.append(.enable(port.index, mux.isDistributing)) }
+        let periodic = LACPPeriodicState.state(receive: m.receive, actorActive: config.active, partner: m.partner.state)
+        if periodic != m.periodic {
+            let timer = TimerID.runnerPort(Self.periodicTimer, port: port.index)
+            if let interval = periodic.interval {
+                actions.append(.armTimer(timer, milliseconds: interval))
+            } else {
+                actions.append(.cancelTimer(timer))
+            }
+            m.periodic = periodic
+        }
+        machines[port.index] = m
+        actions += moveChurn(port)
+        // The partner has us wrong: tell it.
+        if let view = partnerView.removeValue(forKey: port.index), view != actorInfo(port, context: context) {
+            needToTransmit.append(port.index)
+        }
+        return actions
+    }
+
+    /// The partner churn machine after a change; the timer runs only in PARTNER_CHURN_MONITOR.
+    mutating func moveChurn(_ port: TeamPort, timerExpired: Bool = false) -> [TeamAction] {
+        var m = machines[port.index]!
+        let enabled = m.receive != .disabled
+        let next = m.churn.next(portEnabled: enabled, partnerInSync: m.partner.state.contains(.synchronization),
+                                timerExpired: timerExpired)
+        var actions: [TeamAction] = []
+        if next == .churned && m.churn != .churned {
+            m.statistics.partnerChurns += 1
+            actions.append(.log("\(port.name): partner churn: out of sync for 60 s", isDebug: false))
+        }
+        m.churn = next
+        let timer = TimerID.runnerPort(Self.churnTimer, port: port.index)
+        let running = next == .monitor && enabled
+        if running && !m.isChurnTimerRunning {
+            actions.append(.armTimer(timer, milliseconds: LACPChurnState.detectionMilliseconds))
+        } else if !running && m.isChurnTimerRunning && !timerExpired {
+            actions.append(.cancelTimer(timer))
+        }
+        m.isChurnTimerRunning = running
+        machines[port.index] = m
+        return actions
+    }
+
+    mutating func churnTimerExpired(_ port: TeamPort) -> [TeamAction] {
+        machines[port.index]!.isChurnTimerRunning = false
+        return moveChurn(port, timerExpired: true)
+    }
+
+    /// Sends what NTT asks for, within the transmit machine's limit.
+    mutating func transmitPending(context: RunnerContext) -> [TeamAction] {
+        var actions: [TeamAction] = []
         var seen = Set<UInt32>()
         let pending = needToTransmit
         needToTransmit = []
@@ -267,65 +406,27 @@ public struct LACPRunner: Runner {
         return actions
     }
 
-    func perform(_ decision: LACPTransmitMachine.Decision, port: TeamPort, context: RunnerContext) -> [TeamAction] {
+    /// The retry counts a LACPDU to this port carries: version 0xf1 only to a partner that spoke it (or
+    /// after the operator set a count at run time); a plain 802.3ad partner only ever sees version 1.
+    func outgoingRetryCounts(_ m: PortMachines) -> LACPRetryCounts? {
+        guard config.enableRetryCount, m.retryCount.partnerSpeaks || announcesRetryCount else { return nil }
+        return LACPRetryCounts(actor: config.retryCount, partner: m.retryCount.partnerCount)
+    }
+
+    mutating func perform(_ decision: LACPTransmitMachine.Decision, port: TeamPort, context: RunnerContext) -> [TeamAction] {
         var actions: [TeamAction] = []
         if decision.startInterval {
             actions.append(.armTimer(.runnerPort(Self.transmitIntervalTimer, port: port.index),
                                      milliseconds: LACPTiming.fastPeriodic))
         }
         if decision.send, let m = machines[port.index], m.receive != .disabled {
-            let pdu = LACPDU(actor: actorInfo(port, context: context), partner: m.partner)
+            let pdu = LACPDU(actor: actorInfo(port, context: context), partner: m.partner,
+                             retryCounts: outgoingRetryCounts(m))
             let source = EthernetAddress(bytes: port.originalAddress.bytes) ?? .zero
             actions.append(.send(port: port.index, frame: pdu.frame(source: source)))
+            machines[port.index]!.statistics.sent += 1
+            machines[port.index]!.statistics.lastSent = context.now()
         }
         return actions
-    }
-
-    // MARK: State
-
-    public func state(context: RunnerContext) -> JSONObject? {
-        ["active": .bool(config.active), "fast_rate": .bool(config.fastRate),
-         "select_policy": .string(config.aggregatorSelectPolicy.rawValue),
-         "sys_prio": .integer(Int64(config.systemPriority))]
-    }
-
-    static func json(_ info: LACPInfo) -> JSONValue {
-        .object(["key": .integer(Int64(info.key)), "port": .integer(Int64(info.port)),
-                 "port_priority": .integer(Int64(info.portPriority)), "state": .integer(Int64(info.state.rawValue)),
-                 "system": .string(info.system.description),
-                 "system_priority": .integer(Int64(info.systemPriority))])
-    }
-
-    public func portState(_ port: TeamPort, context: RunnerContext) -> JSONObject? {
-        guard let m = machines[port.index] else { return nil }
-        let aggregator = selection.aggregatorOf[port.index]
-        return [
-            "actor_lacpdu_info": Self.json(actorInfo(port, context: context)),
-            "aggregator": .object(["id": .integer(Int64(aggregator ?? 0)),
-                                   "selected": .bool(selection.isInSelectedAggregator(port.index))]),
-            "key": .integer(Int64(port.settings.lacpKey)),
-            "partner_lacpdu_info": Self.json(m.partner),
-            "prio": .integer(Int64(port.settings.lacpPriority)),
-            "selected": .bool(aggregator != nil),
-            "state": .string(m.receive.rawValue),
-        ]
-    }
-
-    /// `ports.X.runner.aggregator.selected`: "true" makes the port's aggregator the team's (the port must
-    /// be selected); "false" is not an operation, as in teamd.
-    public mutating func setPortStateItem(_ port: TeamPort, path: [String], value: String,
-                                          context: RunnerContext) throws(StateItemError) -> [TeamAction] {
-        guard path == ["aggregator", "selected"] else { throw .noSuchItem }
-        switch value.lowercased() {
-        case "true": break
-        case "false": throw .noSuchItem
-        default: throw .invalidValue("\"\(value)\" is not true or false")
-        }
-        guard let aggregator = selection.aggregatorOf[port.index] else {
-            throw .invalidValue("\(port.name) is not selected into an aggregator")
-        }
-        forcedAggregator = aggregator
-        selection.select(aggregator)
-        return settle(context: context)
     }
 }

@@ -12,10 +12,12 @@ public enum LACPMuxState: String, Sendable {
     case collectingDistributing
 
     /// "Selected = SELECTED: ATTACHED"; "Partner_Oper_Port_State.Synchronization = TRUE:
-    /// COLLECTING_DISTRIBUTING"; "Selected = UNSELECTED + STANDBY: DETACHED".
-    public static func state(inSelectedAggregator: Bool, partner: LACPState) -> LACPMuxState {
+    /// COLLECTING_DISTRIBUTING"; "Selected = UNSELECTED + STANDBY: DETACHED". A port in LACP fallback
+    /// (SONiC) has no partner to be in sync with: it collects and distributes once selected, as SONiC's
+    /// lacp_port_should_be_enabled does for PORT_STATE_FALLBACK.
+    public static func state(inSelectedAggregator: Bool, partner: LACPState, isFallback: Bool = false) -> LACPMuxState {
         guard inSelectedAggregator else { return .detached }
-        return partner.contains(.synchronization) ? .collectingDistributing : .attached
+        return partner.contains(.synchronization) || isFallback ? .collectingDistributing : .attached
     }
 
     /// The actor state bits this state sets (Synchronization, Collecting, Distributing).

@@ -64,11 +64,13 @@ public enum LACPReceiveState: String, Sendable, CaseIterable {
     }
 
     /// current_while: three periods, short (1 s) or long (30 s) as the actor's own LACP_Timeout says;
-    /// EXPIRED always uses the short one (5.4.12: "Short Timeout").
-    public func currentWhile(fastRate: Bool) -> Int? {
+    /// EXPIRED always uses the short one (5.4.12: "Short Timeout"). With SONiC's retry count the periods
+    /// are the partner's count instead of three ("timeout = interval × retry count"; patch 0015 uses it in
+    /// both states).
+    public func currentWhile(fastRate: Bool, retryCount: UInt8 = 3) -> Int? {
         switch self {
-        case .current: return 3 * (fastRate ? LACPTiming.fastPeriodic : LACPTiming.slowPeriodic)
-        case .expired: return 3 * LACPTiming.fastPeriodic
+        case .current: return Int(retryCount) * (fastRate ? LACPTiming.fastPeriodic : LACPTiming.slowPeriodic)
+        case .expired: return Int(retryCount) * LACPTiming.fastPeriodic
         case .disabled, .defaulted: return nil
         }
     }

@@ -23,9 +23,13 @@ public struct LACPSelection: Equatable, Sendable {
         public var priority: Int32
         /// teamd's `sticky` (port_config policy keeps an aggregator holding a sticky port).
         public var isSticky: Bool
+        /// In LACP fallback (SONiC): selectable although DEFAULTED.
+        public var isFallback: Bool
 
         public init(index: UInt32, receive: LACPReceiveState, actor: LACPInfo, partner: LACPInfo,
-                    wasSelected: Bool = false, speed: UInt32 = 0, priority: Int32 = 0, isSticky: Bool = false) {
+                    wasSelected: Bool = false, speed: UInt32 = 0, priority: Int32 = 0, isSticky: Bool = false,
+                    isFallback: Bool = false) {
+            self.isFallback = isFallback
             self.index = index
             self.receive = receive
             self.actor = actor
@@ -41,7 +45,7 @@ public struct LACPSelection: Equatable, Sendable {
 
         var isSelectable: Bool {
             guard !isLoopedBack else { return false }
-            return receive == .current || (receive == .expired && wasSelected)
+            return receive == .current || (receive == .expired && wasSelected) || isFallback
         }
 
         /// The Link Aggregation Group: ports aggregate when they have the same actor key, partner key and
