@@ -52,14 +52,16 @@ public struct BPFProgram: Hashable, Sendable {
 
     public init(_ instructions: [BPFInstruction]) { self.instructions = instructions }
 
-    /// Accepts LACPDUs only: EtherType 0x8809 and slow protocols subtype 1; everything else (marker PDUs,
-    /// OAM) is dropped in the kernel, before it wakes the daemon. For a SOCK_RAW packet socket, whose
-    /// frames start at the Ethernet header (an 802.1Q tag is taken out by the kernel before the filter).
+    /// Accepts the link aggregation protocols only: EtherType 0x8809 and slow protocols subtype 1
+    /// (LACP) or 2 (Marker, which the lacp runner counts); everything else (OAM, ...) is dropped in the
+    /// kernel, before it wakes the daemon. For a SOCK_RAW packet socket, whose frames start at the
+    /// Ethernet header (an 802.1Q tag is taken out by the kernel before the filter).
     public static let lacpdus = BPFProgram([
         .loadHalf(at: 12),
-        .jumpIfEqual(UInt32(EtherType.slowProtocols), true: 0, false: 3),
+        .jumpIfEqual(UInt32(EtherType.slowProtocols), true: 0, false: 4),
         .loadByte(at: 14),
-        .jumpIfEqual(UInt32(LACPDU.subtype), true: 0, false: 1),
+        .jumpIfEqual(UInt32(LACPDU.subtype), true: 1, false: 0),
+        .jumpIfEqual(2, true: 0, false: 1),
         .accept(0xffff_ffff),
         .accept(0),
     ])

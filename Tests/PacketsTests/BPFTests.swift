@@ -3,14 +3,16 @@ import Testing
 
 @Suite("classic BPF")
 struct BPFTests {
-    @Test("the LACPDU filter accepts captured LACPDUs and drops other frames")
+    @Test("the LACPDU filter accepts captured LACPDUs and marker PDUs and drops other frames")
     func lacpFilter() {
         let program = BPFProgram.lacpdus
         for frame in [CapturedLACPDU.teamdFirst, CapturedLACPDU.bondingDefaulted, CapturedLACPDU.bondingInSync] {
             #expect(program.run(on: frame) > 0)
         }
         var marker = CapturedLACPDU.teamdInSync; marker[14] = 2
-        #expect(program.run(on: marker) == 0, "a marker PDU is slow protocols but not LACP")
+        #expect(program.run(on: marker) > 0, "a marker PDU passes: the runner counts it")
+        var oam = CapturedLACPDU.teamdInSync; oam[14] = 3
+        #expect(program.run(on: oam) == 0, "OAM is slow protocols but not link aggregation")
         var ipv4 = CapturedLACPDU.teamdInSync; ipv4[12] = 0x08; ipv4[13] = 0x00
         #expect(program.run(on: ipv4) == 0)
         #expect(program.run(on: Array(CapturedLACPDU.teamdInSync.prefix(13))) == 0, "a load past the end drops")
