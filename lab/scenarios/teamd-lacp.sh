@@ -2,7 +2,9 @@
 # Our teamd's lacp runner on two veth ports, against (a) the C teamd's lacp runner and (b) the kernel's
 # bonding driver in 802.3ad mode, each in the partner namespace "sw": both ports end up selected, current
 # and enabled on both sides; pings flow; a port whose link goes down is deselected while the other keeps
-# the traffic, and rejoins when its link returns. (c) Our state dump has the C teamd's lacp keys.
+# the traffic, and rejoins when its link returns. (c) Our state dump has the C teamd's lacp keys, plus
+# only what SONiC's teamd adds (runner.fallback, enable_retry_count_feature, retry_count, min_ports;
+# ports.X.runner.partner_retry_count and statistics).
 # lab-timeout: 600
 . "$(dirname "$0")/../lib.sh"
 lab_modules
@@ -13,6 +15,9 @@ CFG='{"runner":{"name":"lacp","active":true,"fast_rate":true,"tx_hash":["l4"]},"
 
 # keys DEVICE: the sorted key paths of a state dump (values left out; pid, ifindex and MACs differ by nature).
 keys() { $C_TEAMDCTL "$1" state dump | jq -r '[paths | map(tostring) | join(".")] | sort | .[]'; }
+# SONIC: the paths SONiC's teamd adds to the C teamd's dump (docs/differences.md).
+SONIC='^runner\.(fallback|enable_retry_count_feature|retry_count|min_ports)$|^ports\.[^.]*\.runner\.(partner_retry_count|statistics)'
+C_RUNNER='del(.fallback, .enable_retry_count_feature, .retry_count, .min_ports)'
 # lacp_port DEVICE PORT JQ-EXPR: whether the expression holds for the port's runner state (for wait_until).
 lacp_port() { $C_TEAMDCTL "$1" state dump | jq -e ".ports.\"$2\".runner | $3" >/dev/null; }
 # in_lacp DEVICE PORT: selected, current, in the selected aggregator and enabled in the kernel.
@@ -64,7 +69,7 @@ expect_eq "partner state" 63 "$(jq '.ports.tp1.runner.partner_lacpdu_info.state'
 expect_eq "partner sees our system" "$team_mac" \
     "$(ip netns exec sw $C_TEAMDCTL pteam0 state dump | jq -r '.ports.tp0p.runner.partner_lacpdu_info.system')"
 expect_eq "one aggregator" 1 "$(jq '[.ports[].runner.aggregator.id] | unique | length' <<<"$state")"
-expect_eq "runner state" '{"active":true,"fast_rate":true,"select_policy":"lacp_prio","sys_prio":65535}' \
+expect_eq "runner state" '{"active":true,"enable_retry_count_feature":true,"fallback":false,"fast_rate":true,"min_ports":1,"retry_count":3,"select_policy":"lacp_prio","sys_prio":65535}' \
     "$(jq -cS .runner <<<"$state")"
 expect_eq "carrier with both ports enabled" 1 "$(cat /sys/class/net/team0/carrier)"
 wait_until 10 ping -c1 -W1 192.0.2.2
@@ -86,9 +91,10 @@ log "(a) 48 UDP flows: tp0 carried $a, tp1 carried $b"
 (( a > 0 && b > 0 )) || fail "lacp with tx_hash l4 should use both ports"
 
 # (c) Our key set is the C teamd's.
-keys team0 > /tmp/ours.keys
-diff -u /tmp/c.keys /tmp/ours.keys >&2 || fail "state dump keys differ from the C teamd's"
-for q in '.runner' '.ports.tp0.runner.actor_lacpdu_info.state' '.ports.tp1.runner.partner_lacpdu_info.state' \
+keys team0 | grep -Ev "$SONIC" > /tmp/ours.keys
+diff -u /tmp/c.keys /tmp/ours.keys >&2 || fail "state dump keys differ from the C teamd's (beyond SONiC's)"
+expect_eq "the C teamd's runner state" "$(jq -cS .runner <<<"$c_state")" "$(jq -cS ".runner | $C_RUNNER" <<<"$state")"
+for q in '.ports.tp0.runner.actor_lacpdu_info.state' '.ports.tp1.runner.partner_lacpdu_info.state' \
          '.ports.tp0.runner.prio' '.ports.tp1.runner.prio' '.ports.tp0.runner.state' '.ports.tp1.runner.selected' \
          '.setup.kernel_team_mode_name' '.ports.tp0.runner.aggregator.selected'; do
     expect_eq "state $q as the C teamd's" "$(jq -cS "$q" <<<"$c_state")" "$(jq -cS "$q" <<<"$state")"
