@@ -130,9 +130,10 @@ struct DaemonLACPTests {
         guard case .success(let dump?) = h.daemon.call(method: "StateDump", arguments: []),
               let state = try? JSONValue(parsing: dump) else { Issue.record("no state dump"); return }
         let runner = try #require(state["ports"]?["eth0"]?["runner"]?.objectValue)
-        // The C teamd's keys, plus SONiC's partner_retry_count (patch 0015) and statistics (its PR 23380).
+        // The C teamd's keys, plus SONiC's partner_retry_count (patch 0015) and statistics (its PR 23380),
+        // and our member gate.
         #expect(Set(runner.keys) == ["actor_lacpdu_info", "aggregator", "key", "partner_lacpdu_info", "prio",
-                                     "selected", "state", "partner_retry_count", "statistics"])
+                                     "selected", "state", "partner_retry_count", "statistics", "gate"])
         #expect(Set(try #require(runner["partner_lacpdu_info"]?.objectValue).keys)
                 == ["key", "port", "port_priority", "state", "system", "system_priority"])
     }

@@ -11,19 +11,11 @@
 # lab-timeout: 600
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lacp-switch.inc"
-lab_modules
-netns_add sw
-veth_pair tp0 tp0p sw
-veth_pair tp1 tp1p sw
+two_links
 # Our LACPDUs leave from the port's own MAC (the one it had before it joined the team); bonding's from
 # its slave's.
 port_mac=$(cat /sys/class/net/tp0/address)
-ip -n sw link set tp0p down
-ip -n sw link set tp1p down
-ip -n sw link add bond0 type bond mode 802.3ad lacp_rate fast miimon 100
-ip -n sw link set tp0p master bond0
-ip -n sw link set tp1p master bond0
-ip -n sw link set bond0 up
+bond_partner
 start_fg team0 '{"runner":{"name":"lacp","fast_rate":true},"ports":{"tp0":{},"tp1":{}}}'
 ip link set team0 up
 wait_until 30 in_lacp team0 tp0

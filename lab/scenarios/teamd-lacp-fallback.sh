@@ -29,13 +29,7 @@ log "(a) no LACP partner: tp1 (lacp_prio 100) alone in fallback and enabled, pin
 
 # (b) The partner starts LACP: a bond in 802.3ad mode over the same links.
 ip -n sw link del br0
-ip -n sw link set tp0p down
-ip -n sw link set tp1p down
-ip -n sw link add bond0 type bond mode 802.3ad lacp_rate fast miimon 100
-ip -n sw link set tp0p master bond0
-ip -n sw link set tp1p master bond0
-ip -n sw link set bond0 up
-ip -n sw addr add 192.0.2.2/24 dev bond0
+bond_partner
 wait_until 30 in_lacp team0 tp0
 wait_until 30 in_lacp team0 tp1
 ! port_is team0 tp1 '.state == "fallback"' || fail "fallback did not end"
@@ -47,6 +41,8 @@ stop_teamd ours team0
 # (c) static: every defaulted port.
 ip -n sw link del bond0
 switch_ns sw tp0p tp1p
+ip -n sw link set tp0p up
+ip -n sw link set tp1p up
 ip -n sw addr add 192.0.2.2/24 dev br0
 start_teamd ours team0 "$(jq -c '.runner.fallback_method = "static"' <<<"$CFG")"
 ip addr add 192.0.2.1/24 dev team0

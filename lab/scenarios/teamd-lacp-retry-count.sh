@@ -14,19 +14,11 @@
 # lab-timeout: 600
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lacp-switch.inc"
-lab_modules
-netns_add sw
-veth_pair tp0 tp0p sw
-veth_pair tp1 tp1p sw
+two_links
 CFG='{"runner":{"name":"lacp","fast_rate":true,"retry_count":5},"ports":{"tp0":{},"tp1":{}}}'
 
 # (a) Bonding.
-ip -n sw link set tp0p down
-ip -n sw link set tp1p down
-ip -n sw link add bond0 type bond mode 802.3ad lacp_rate fast miimon 100
-ip -n sw link set tp0p master bond0
-ip -n sw link set tp1p master bond0
-ip -n sw link set bond0 up
+bond_partner
 capture tp0p /tmp/bond.pcap sw
 start_teamd ours team0 "$CFG"
 ip link set team0 up

@@ -4,7 +4,7 @@
 # and enabled on both sides; pings flow; a port whose link goes down is deselected while the other keeps
 # the traffic, and rejoins when its link returns. (c) Our state dump has the C teamd's lacp keys, plus
 # only what SONiC's teamd adds (runner.fallback, enable_retry_count_feature, retry_count, min_ports;
-# ports.X.runner.partner_retry_count and statistics).
+# ports.X.runner.partner_retry_count and statistics) and our member gate (ports.X.runner.gate).
 # lab-timeout: 600
 . "$(dirname "$0")/../lib.sh"
 lab_modules
@@ -15,8 +15,8 @@ CFG='{"runner":{"name":"lacp","active":true,"fast_rate":true,"tx_hash":["l4"]},"
 
 # keys DEVICE: the sorted key paths of a state dump (values left out; pid, ifindex and MACs differ by nature).
 keys() { $C_TEAMDCTL "$1" state dump | jq -r '[paths | map(tostring) | join(".")] | sort | .[]'; }
-# SONIC: the paths SONiC's teamd adds to the C teamd's dump (docs/differences.md).
-SONIC='^runner\.(fallback|enable_retry_count_feature|retry_count|min_ports)$|^ports\.[^.]*\.runner\.(partner_retry_count|statistics)'
+# SONIC: the paths SONiC's teamd and our gate add to the C teamd's dump (docs/differences.md).
+SONIC='^runner\.(fallback|enable_retry_count_feature|retry_count|min_ports)$|^ports\.[^.]*\.runner\.(partner_retry_count|statistics|gate)'
 C_RUNNER='del(.fallback, .enable_retry_count_feature, .retry_count, .min_ports)'
 # lacp_port DEVICE PORT JQ-EXPR: whether the expression holds for the port's runner state (for wait_until).
 lacp_port() { $C_TEAMDCTL "$1" state dump | jq -e ".ports.\"$2\".runner | $3" >/dev/null; }

@@ -5,8 +5,8 @@ import TeamJSON
 /// C teamd's `ports.X.runner.aggregator.selected`, SONiC's `runner.retry_count` and
 /// `runner.enable_retry_count_feature`, and, without a restart (libteam issue 53), `runner.fast_rate`,
 /// `runner.sys_prio`, `runner.min_ports`, `ports.X.runner.prio`, `ports.X.runner.key` and
-/// `ports.X.runner.statistics.clear`. Each change that the partner should hear of sets NTT on every port,
-/// so a LACPDU goes out at once; none takes a port down by itself.
+/// `ports.X.runner.statistics.clear`, and the member gate `ports.X.runner.gate`. Each change that the
+/// partner should hear of sets NTT, so a LACPDU goes out at once; none but the gate takes a port down.
 extension LACPRunner {
     // MARK: State
 
@@ -38,6 +38,7 @@ extension LACPRunner {
             "actor_lacpdu_info": Self.json(actor),
             "aggregator": .object(["id": .integer(Int64(aggregator ?? 0)),
                                    "selected": .bool(selection.isInSelectedAggregator(port.index))]),
+            "gate": .bool(!m.isGateClosed),
             "key": .integer(Int64(actor.key)),
             "partner_lacpdu_info": Self.json(m.partner),
             "partner_retry_count": .integer(Int64(m.retryCount.partnerCount)),
@@ -100,6 +101,11 @@ extension LACPRunner {
             guard try Self.bool(value) else { throw .invalidValue("only \"true\" clears the statistics") }
             machines[port.index]!.statistics = LACPPortStatistics()
             return [.log("\(port.name): LACP statistics cleared", isDebug: false)]
+        case ["gate"]:
+            let open = try Self.bool(value)
+            guard open == machines[port.index]!.isGateClosed else { return [] }
+            machines[port.index]!.isGateClosed = !open
+            return [.log("\(port.name): member gate \(open ? "open" : "closed")", isDebug: false)] + settle(context: context)
         case ["prio"]:
             machines[port.index]!.lacpPriority = UInt16(try Self.integer(value, in: 0...65535))
             needToTransmit.append(port.index)

@@ -39,6 +39,8 @@ public struct LACPRunner: Runner {
         public var statistics = LACPPortStatistics()
         public var churn: LACPChurnState = .monitor
         var isChurnTimerRunning = false
+        /// `ports.X.runner.gate` false: the port leaves the aggregate (a member gate, issue 11).
+        public var isGateClosed = false
         /// `ports.X.runner.prio` and `.key` set at run time, until the next PortConfigUpdate.
         public var lacpPriority: UInt16?
         public var lacpKey: UInt16?
@@ -325,8 +327,10 @@ public struct LACPRunner: Runner {
     mutating func settlePort(_ port: TeamPort, context: RunnerContext) -> [TeamAction] {
         var actions: [TeamAction] = []
         var m = machines[port.index]!
-        let mux = LACPMuxState.state(inSelectedAggregator: selection.isInSelectedAggregator(port.index),
-                                     partner: m.partner.state, isFallback: m.isFallback)
+        // A closed gate detaches the port as an unselected one would be: Synchronization drops in the next
+        // LACPDU (NTT, at once), and the partner stops distributing to it.
+        let attached = selection.isInSelectedAggregator(port.index) && !m.isGateClosed
+        let mux = LACPMuxState.state(inSelectedAggregator: attached, partner: m.partner.state, isFallback: m.isFallback)
         if mux != m.mux {
             actions.append(.log("\(port.name): mux machine: \(m.mux.rawValue) -> \(mux.rawValue)", isDebug: true))
             m.mux = mux
