@@ -63,8 +63,8 @@ capture tp0 /tmp/ours.pcap
 $C_TEAMDCTL ta state item set runner.retry_count 5 || fail "state item set runner.retry_count failed"
 wait_until 10 sh -c "[ \$($C_TEAMDCTL ta state item get ports.tp0.runner.partner_retry_count) = 5 ]"
 wait_until 10 sh -c "[ \$($C_TEAMDCTL ta state item get ports.tp1.runner.partner_retry_count) = 5 ]"
-wait_until 10 sh -c "[ \$($C_TEAMDCTL tb state item get ports.tp0p.runner.partner_retry_count) = 5 ]"
-wait_until 10 sh -c "[ \$($C_TEAMDCTL tb state item get ports.tp1p.runner.partner_retry_count) = 5 ]"
+wait_until 10 sh -c "[ \$(ip netns exec sw $C_TEAMDCTL tb state item get ports.tp0p.runner.partner_retry_count) = 5 ]"
+wait_until 10 sh -c "[ \$(ip netns exec sw $C_TEAMDCTL tb state item get ports.tp1p.runner.partner_retry_count) = 5 ]"
 sleep 1
 stop_capture /tmp/ours.pcap
 f1=$(count /tmp/ours.pcap 'ether[15] == 0xf1')

@@ -131,30 +131,7 @@ public struct LACPRunner: Runner {
             return []
         case .timer(.runnerPort(let timer, let index)):
             guard machines[index] != nil, let port = context.ports[index: index] else { return [] }
-            switch timer {
-            case Self.currentWhileTimer:
-                actions += moveReceive(port, on: .currentWhileExpired, context: context)
-            case Self.periodicTimer:
-                // periodic_timer expired: NTT, and the timer runs again.
-                needToTransmit.append(index)
-                if let interval = machines[index]?.periodic.interval {
-                    actions.append(.armTimer(.runnerPort(Self.periodicTimer, port: index), milliseconds: interval))
-                }
-            case Self.transmitIntervalTimer:
-                let decision = machines[index]!.transmit.intervalEnded()
-                actions += perform(decision, port: port, context: context)
-            case Self.retryHoldTimer:
-                machines[index]!.retryCount.holdEnded()
-            case Self.partnerRetryLifetimeTimer:
-                // "A duration of 3 minutes times the retry count passes": the standard count again.
-                machines[index]!.retryCount.reset(forgetVersion: false)
-                actions.append(.log("\(port.name): the partner's retry count ran out its time; 3 again", isDebug: false))
-                needToTransmit.append(index)
-            case Self.churnTimer:
-                actions += churnTimerExpired(port)
-            default:
-                return []
-            }
+            actions += portTimerFired(timer, port: port, context: context)
         case .timer(.runner(Self.retryCountTimer)):
             actions += ownRetryCountExpired()
         case .timer:
@@ -164,6 +141,37 @@ public struct LACPRunner: Runner {
             actions += received(bytes, on: port, context: context)
         }
         return actions + settle(context: context)
+    }
+
+    /// A timer of one port's machines fired.
+    mutating func portTimerFired(_ timer: String, port: TeamPort, context: RunnerContext) -> [TeamAction] {
+        let index = port.index
+        var actions: [TeamAction] = []
+        switch timer {
+        case Self.currentWhileTimer:
+            actions += moveReceive(port, on: .currentWhileExpired, context: context)
+        case Self.periodicTimer:
+            // periodic_timer expired: NTT, and the timer runs again.
+            needToTransmit.append(index)
+            if let interval = machines[index]?.periodic.interval {
+                actions.append(.armTimer(.runnerPort(Self.periodicTimer, port: index), milliseconds: interval))
+            }
+        case Self.transmitIntervalTimer:
+            let decision = machines[index]!.transmit.intervalEnded()
+            actions += perform(decision, port: port, context: context)
+        case Self.retryHoldTimer:
+            machines[index]!.retryCount.holdEnded()
+        case Self.partnerRetryLifetimeTimer:
+            // "A duration of 3 minutes times the retry count passes": the standard count again.
+            machines[index]!.retryCount.reset(forgetVersion: false)
+            actions.append(.log("\(port.name): the partner's retry count ran out its time; 3 again", isDebug: false))
+            needToTransmit.append(index)
+        case Self.churnTimer:
+            actions += churnTimerExpired(port)
+        default:
+            return []
+        }
+        return actions
     }
 
     // MARK: Receive
