@@ -9,8 +9,8 @@ struct CommandLineTests {
         let cl = try TeamdCommandLine.parse(["-o", "-n", "-U", "-N", "-t", "team0", "-c", "{}"])
         #expect(cl.takeOver && cl.noPorts && cl.unixSocket && cl.noQuitDestroy)
         #expect(cl.teamDevice == "team0" && cl.configText == "{}")
-        let unit = try TeamdCommandLine.parse(["-U", "-o", "-t", "team1", "-f", "/run/teamd/team1.conf"])
-        #expect(unit.configFile == "/run/teamd/team1.conf" && unit.teamDevice == "team1")
+        let unit = try TeamdCommandLine.parse(["-U", "-o", "-t", "team1", "-f", "/etc/teamd/team1.conf"])
+        #expect(unit.configFile == "/etc/teamd/team1.conf" && unit.teamDevice == "team1")
     }
 
     @Test("-t must be a possible interface name: it is also the pid file's and the socket's name")

@@ -197,8 +197,11 @@ public enum TeamdProcess {
         report(0)
         log.info("\(version) successfully started.")
         StartupCodeTrim.apply()
+        let systemd = SystemdNotifier()  // nil unless systemd started us with NOTIFY_SOCKET
+        systemd?.notify("READY=1")
 
-        let exit = runLoop(daemon: daemon, signalFD: signalFD, transports: transports, log: log)
+        let exit = runLoop(daemon: daemon, signalFD: signalFD, transports: transports, systemd: systemd, log: log)
+        systemd?.notify("STOPPING=1")
         log.info("Exiting...")
         for transport in transports { transport.close() }
         transports.removeAll()
@@ -207,7 +210,8 @@ public enum TeamdProcess {
     }
 
     /// The poll loop: team and link events, control requests, timers, signals.
-    static func runLoop(daemon: Daemon, signalFD: Int32, transports: [any ControlTransport], log: Logger) -> Int32 {
+    static func runLoop(daemon: Daemon, signalFD: Int32, transports: [any ControlTransport],
+                        systemd: SystemdNotifier? = nil, log: Logger) -> Int32 {
         let handler = { (method: String, arguments: [String]) -> ControlResult in
             daemon.call(method: method, arguments: arguments)
         }
@@ -221,6 +225,7 @@ public enum TeamdProcess {
             for transport in transports {
                 if let due = transport.timeoutMilliseconds() { timeout = min(timeout ?? due, due) }
             }
+            if let due = systemd?.timeoutMilliseconds() { timeout = min(timeout ?? due, due) }
             do throws(Errno) {
                 _ = try Poll.wait(&fds, until: timeout.map { .now.advanced(by: .milliseconds($0)) })
             } catch {
@@ -228,6 +233,7 @@ public enum TeamdProcess {
                 return 2
             }
             daemon.fireDueTimers()
+            systemd?.keepAlive()  // WATCHDOG=1 when due: the loop is turning
             for transport in transports {
                 if let due = transport.timeoutMilliseconds(), due <= 0 { transport.handleTimeout(handler: handler) }
             }
