@@ -1,7 +1,7 @@
 # swift-team: the two commands of the README are `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: deps setup build release test unit lab demo clean-lab
+.PHONY: deps setup build release test unit lab demo clean-lab install install-files install-list uninstall deb check-dist
 
 # The Debian packages the lab needs (the build needs none: D-Bus and ZeroMQ are our own Swift code),
 # installed before anything is compiled, whatever the order or -j of the targets given.
@@ -30,9 +30,40 @@ unit: deps
 lab: setup build
 	lab/test
 
-# Everything: the build, the unit tests, then every lab scenario against the real kernel driver.
-test: setup build unit
+# Everything: the build, the unit tests, the install checks, then every lab scenario against the real
+# kernel driver.
+test: setup build unit check-dist
 	lab/test
+
+# Installing on a real machine: the static release executables, man pages, shell completions, the
+# systemd units and the D-Bus policy (dist/install.sh has the list and the places). PREFIX defaults to
+# /usr/local; DESTDIR stages into another root. `make uninstall` removes exactly those files.
+PREFIX ?= /usr/local
+DESTDIR ?=
+EXEDIR ?= $(SCRATCH)/release
+install: release
+	$(MAKE) install-files
+install-files:
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) EXEDIR=$(EXEDIR) dist/install.sh install
+install-list:
+	@PREFIX=$(PREFIX) dist/install.sh list
+uninstall:
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) dist/install.sh uninstall
+
+# A Debian package of the release build (swift-team_VERSION_ARCH.deb in DEBDIR) that replaces
+# libteam-utils, checked by lintian (tags we accept are explained in dist/lintian-overrides).
+DEBDIR ?= .build/deb
+deb: release
+	@deb=$$(dist/deb.sh $(EXEDIR) $(DEBDIR)) && echo "$$deb" && \
+	  lintian --fail-on warning --suppress-tags-from-file dist/lintian-overrides "$$deb"
+
+# The install checks (a few seconds, on the debug build): man pages render without warnings, the
+# completions complete, the units verify, make install/uninstall lay out and remove the files.
+check-dist: build
+	checks/man.sh
+	checks/completions.sh
+	checks/units.sh
+	checks/install.sh
 
 # The main job: a team in the lab, with failover shown.
 demo: setup build
