@@ -15,7 +15,7 @@ for prefix in /usr/local /usr; do
         check "$prefix: $exe executable" "[ -x '$dest$prefix/bin/$exe' ]"
     done
     check "$prefix: teamd runs" "'$dest$prefix/bin/teamd' -v | grep -q '^teamd '"
-    for page in man8/teamd.8 man5/teamd.conf.5 man8/teamdctl.8 man8/teamnl.8; do
+    for page in man8/teamd.8 man5/teamd.conf.5 man8/teamdctl.8 man8/teamnl.8 man8/teamd-exporter.8; do
         check "$prefix: $page" "[ -f '$dest$prefix/share/man/$page.gz' ]"
     done
     check "$prefix: man finds teamd.conf(5)" \

@@ -14,6 +14,7 @@ arch=$(dpkg --print-architecture)
 stage=$(mktemp -d); trap 'rm -rf "$stage"' EXIT
 root=$stage/swift-team
 PREFIX=/usr DESTDIR=$root EXEDIR=$exedir "$repo/dist/install.sh" install
+strip --strip-unneeded "$root"/usr/bin/*
 mkdir -p "$root/DEBIAN" "$root/usr/share/doc/swift-team"
 gzip -9n < "$repo/docs/differences.md" > "$root/usr/share/doc/swift-team/differences.md.gz"
 cat > "$root/usr/share/doc/swift-team/copyright" <<COPYRIGHT
@@ -22,7 +23,7 @@ Upstream-Name: swift-team
 Comment: the Linux network-teaming userspace in Swift; a replacement for libteam's tools.
 
 Files: *
-Copyright: the swift-team authors
+Copyright: 2025-2026 the swift-team authors
 License: LGPL-2.1+
  On Debian systems the full text is in /usr/share/common-licenses/LGPL-2.1.
 COPYRIGHT
@@ -57,5 +58,5 @@ Description: network teaming daemon and tools (teamd, teamdctl, teamnl) in Swift
  (teamd@.service) and a Prometheus exporter (teamd-exporter).
 CONTROL
 deb=$out/swift-team_${version}_$arch.deb
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Z"${DEB_COMPRESSION:-xz}" --build "$root" "$deb" >/dev/null
 echo "$deb"
