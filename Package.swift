@@ -32,6 +32,9 @@ let package = Package(
         // recv, sendmsg, accept4), which swift-system leaves out, and errors must carry glibc's strerror
         // text byte for byte; a package for the remaining few file calls would be a second seam.
         .target(name: "SystemSupport", swiftSettings: strict),
+        // Two general protocols, reusable alone: the D-Bus message format and ZMTP 3.
+        .target(name: "DBusWire", swiftSettings: strict),
+        .target(name: "ZMTP", swiftSettings: strict),
         // The sockets to the kernel.
         .target(name: "TeamKit", dependencies: ["NetlinkCodec", "TeamWire", "Packets", "SystemSupport"], swiftSettings: strict),
         // The daemon's logic; no sockets of its own beyond the control server.
@@ -39,12 +42,17 @@ let package = Package(
             "TeamKit", "TeamWire", "TeamJSON", "Packets", "TeamdControl", "SystemSupport",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .target(name: "TeamdControl", dependencies: ["TeamJSON", "SystemSupport"], swiftSettings: strict),
+        // teamd's control: its request and reply formats, the servers and clients of the UNIX
+        // socket, D-Bus and ZeroMQ transports.
+        .target(name: "TeamdControl", dependencies: ["TeamJSON", "DBusWire", "ZMTP", "SystemSupport"],
+                swiftSettings: strict),
+        // The teamdctl command line (options, commands, the state view) over TeamdControl's clients.
+        .target(name: "TeamdctlCLI", dependencies: ["TeamdControl", "TeamJSON", "SystemSupport"], swiftSettings: strict),
         // Thin executables.
         .executableTarget(name: "teamd", dependencies: [
             "TeamdCore", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .executableTarget(name: "teamdctl", dependencies: ["TeamdControl", "TeamJSON", "SystemSupport"], swiftSettings: strict),
+        .executableTarget(name: "teamdctl", dependencies: ["TeamdctlCLI", "SystemSupport"], swiftSettings: strict),
         .executableTarget(name: "teamnl", dependencies: ["TeamKit", "TeamWire", "SystemSupport"], swiftSettings: strict),
         // The Prometheus exporter of every running teamd: its logic (state dump to metrics, the HTTP server,
         // the textfile writer, the command line) in a library, the executable thin.
@@ -73,8 +81,14 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "TeamdExporterTests", dependencies: ["TeamdExporter", "TeamJSON"], exclude: ["Fixtures"],
                     swiftSettings: strict),
-        .testTarget(name: "TeamdControlTests", dependencies: ["TeamdControl", "TeamJSON", "SystemSupport"], exclude: ["Fixtures"],
+        .testTarget(name: "DBusWireTests", dependencies: ["DBusWire", "TeamTesting"], exclude: ["Fixtures"],
                     swiftSettings: strict),
+        .testTarget(name: "ZMTPTests", dependencies: ["ZMTP", "TeamTesting"], exclude: ["Fixtures"],
+                    swiftSettings: strict),
+        .testTarget(name: "TeamdControlTests",
+                    dependencies: ["TeamdControl", "TeamdctlCLI", "DBusWire", "ZMTP", "TeamJSON", "TeamTesting",
+                                   "SystemSupport"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

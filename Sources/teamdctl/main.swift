@@ -1,6 +1,6 @@
 import Glibc
 import SystemSupport
-import TeamdControl
+import TeamdctlCLI
 
 /// Writes each piece at once to file descriptors 1 and 2, so the order of output and
 /// errors on a terminal is the order the tool produced them.

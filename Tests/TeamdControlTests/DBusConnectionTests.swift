@@ -3,6 +3,9 @@ import Glibc
 #endif
 import Testing
 @testable import TeamdControl
+@testable import DBusWire
+@testable import ZMTP
+@testable import TeamdctlCLI
 
 /// A message bus played by the test: the far end of a socket pair. Its answers are
 /// written before the code under test reads them (the socket buffer holds them), so

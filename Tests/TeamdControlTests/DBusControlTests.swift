@@ -3,6 +3,9 @@ import Glibc
 #endif
 import Testing
 @testable import TeamdControl
+@testable import DBusWire
+@testable import ZMTP
+@testable import TeamdctlCLI
 
 @Suite("D-Bus names, call and reply mapping, introspection")
 struct DBusControlTests {

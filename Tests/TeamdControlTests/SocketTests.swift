@@ -4,6 +4,9 @@ import Glibc
 import SystemSupport
 import Testing
 @testable import TeamdControl
+@testable import DBusWire
+@testable import ZMTP
+@testable import TeamdctlCLI
 
 /// A fresh directory under /tmp for one test's socket.
 final class TemporaryDirectory {

@@ -1,6 +1,7 @@
 import Testing
 import TeamJSON
 import TeamdControl
+import TeamdctlCLI
 
 /// The fixtures in Fixtures/StateView: `c-*.json` are state dumps of the C teamd 1.31 in
 /// the lab (config in `c-*.config.txt`), `s-*.json` are edited copies that probe the

@@ -1,41 +1,19 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TeamTesting
 import TeamdControl
+import TeamdctlCLI
 
 /// Reads the fixtures that live next to this file.
 enum Fixtures {
-    static let directory: String = {
-        let file = #filePath
-        let parent = file[..<(file.lastIndex(of: "/") ?? file.endIndex)]
-        return parent + "/Fixtures"
-    }()
+    static let directory = FixtureDirectory(besides: #filePath)
 
-    static func read(_ relativePath: String) -> String? {
-        guard let file = fopen(directory + "/" + relativePath, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            bytes += buffer[..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    static func read(_ relativePath: String) -> String? { directory.text(relativePath) }
 
     /// File names in a fixture subdirectory, sorted.
     static func list(_ subdirectory: String, suffix: String) -> [String] {
-        guard let handle = opendir(directory + "/" + subdirectory) else { return [] }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name.hasSuffix(suffix) { names.append(name) }
-        }
-        return names.sorted()
+        directory.list(subdirectory, suffix: suffix)
     }
 }
 

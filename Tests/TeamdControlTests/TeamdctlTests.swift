@@ -3,6 +3,9 @@ import Glibc
 #endif
 import Testing
 @testable import TeamdControl
+@testable import DBusWire
+@testable import ZMTP
+@testable import TeamdctlCLI
 
 /// teamdctl's command line, messages and exit status. The table cases in Fixtures/Cli are
 /// what the real C teamdctl printed (Fixtures/tools/regenerate-cli.sh).

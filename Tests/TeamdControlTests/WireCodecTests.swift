@@ -1,5 +1,9 @@
 import Testing
 @testable import TeamdControl
+import TeamTesting
+@testable import DBusWire
+@testable import ZMTP
+@testable import TeamdctlCLI
 
 private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
@@ -188,18 +192,5 @@ struct WireCodecTests {
             }
             _ = try? ControlReply(decoding: message)
         }
-    }
-}
-
-/// A small deterministic generator so fuzz runs are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

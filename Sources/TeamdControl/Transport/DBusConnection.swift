@@ -1,5 +1,6 @@
 import Glibc
 import SystemSupport
+import DBusWire
 
 /// Why a D-Bus connection failed.
 enum DBusConnectionError: Error, Hashable, Sendable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import Glibc
 import SystemSupport
+import DBusWire
 
 /// What happened on the bus during one `process` call, for the daemon's log.
 public enum DBusServerEvent: Hashable, Sendable {

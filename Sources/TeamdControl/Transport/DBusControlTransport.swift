@@ -1,4 +1,5 @@
 import Glibc
+import DBusWire
 
 /// The D-Bus transport (libteamdctl/cli_dbus.c): method calls to `org.libteam.teamd.DEV`
 /// on the system bus, object `/org/libteam/teamd`, interface `org.libteam.teamd`, every

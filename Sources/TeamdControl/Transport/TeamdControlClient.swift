@@ -1,5 +1,6 @@
 import Glibc
 import SystemSupport
+import DBusWire
 
 /// Why a control call failed, on the client side.
 public enum TeamdControlError: Error, Hashable, Sendable, CustomStringConvertible {

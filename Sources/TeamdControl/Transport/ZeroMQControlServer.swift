@@ -1,5 +1,6 @@
 import Glibc
 import SystemSupport
+import ZMTP
 
 /// What happened on the ZeroMQ socket during one `process` call, for the daemon's log.
 public enum ZeroMQServerEvent: Hashable, Sendable {

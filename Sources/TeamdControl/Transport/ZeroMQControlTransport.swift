@@ -1,5 +1,6 @@
 import Glibc
 import SystemSupport
+import ZMTP
 
 /// The ZeroMQ transport (libteamdctl/cli_zmq.c): a REQ socket to teamd's address, one
 /// message per request (the UNIX socket's lines, arguments not escaped) and a wait of at

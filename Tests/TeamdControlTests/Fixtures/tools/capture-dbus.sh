@@ -1,5 +1,5 @@
 #!/bin/bash
-# Records the D-Bus fixtures in ../DBus with the real tools, inside the lab guest:
+# Records the D-Bus fixtures in Tests/DBusWireTests/Fixtures/DBus with the real tools, inside the lab guest:
 #   lab/run Tests/TeamdControlTests/Fixtures/tools/capture-dbus.sh
 # A system bus (dbus-daemon 1.16) runs with teamd's policy; `dbus-monitor --system --binary` records every
 # message on it, raw and concatenated, while one step runs; each step's messages go to DBus/STEP.bin:
@@ -12,7 +12,7 @@
 #   c-no-teamd           C teamdctl -D team0 state with no teamd on the bus: the bus's ServiceUnknown error
 set -euo pipefail
 . "$(dirname "$0")/../../../../lab/lib.sh"
-out=$(cd "$(dirname "$0")/.." && pwd)/DBus
+out=$(cd "$(dirname "$0")/../../../DBusWireTests/Fixtures" && pwd)/DBus
 mkdir -p "$out"
 lab_modules
 start_system_bus

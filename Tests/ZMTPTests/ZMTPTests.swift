@@ -2,7 +2,10 @@
 import Glibc
 #endif
 import Testing
-@testable import TeamdControl
+@testable import ZMTP
+import TeamTesting
+
+private let fixtures = FixtureDirectory(besides: #filePath)
 
 /// A libzmq conversation from Fixtures/ZMTP: the bytes each side sent, in order.
 struct Capture {
@@ -10,7 +13,7 @@ struct Capture {
     var server: [UInt8] = []
 
     init(_ name: String) throws {
-        let text = try #require(Fixtures.read("ZMTP/" + name), "fixture ZMTP/\(name)")
+        let text = try #require(fixtures.text("ZMTP/" + name), "fixture ZMTP/\(name)")
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             let fields = line.split(separator: " ")
             guard fields.count == 2 else { continue }
@@ -237,51 +240,6 @@ struct ZMTPCodecTests {
                 _ = try? ZMTPCommand(decoding: body)
                 _ = try? ZMTPGreeting(decoding: body)
             }
-        }
-    }
-}
-
-@Suite("ZeroMQ addresses")
-struct ZeroMQEndpointTests {
-    static let acceptedAddresses: [(String, Bool, ZeroMQEndpoint)] = [
-        ("tcp://127.0.0.1:5555", false, .tcp(host: .ipv4([127, 0, 0, 1]), port: 5555)),
-        ("tcp://*:5555", true, .tcp(host: .any, port: 5555)),
-        ("tcp://127.0.0.1:*", true, .tcp(host: .ipv4([127, 0, 0, 1]), port: 0)),
-        ("tcp://localhost:5555", false, .tcp(host: .name("localhost"), port: 5555)),
-        ("tcp://eth0:5555", true, .tcp(host: .name("eth0"), port: 5555)),
-        ("tcp://[::1]:5555", false, .tcp(host: .ipv6([UInt8](repeating: 0, count: 15) + [1]), port: 5555)),
-        ("tcp://::1:5555", true, .tcp(host: .ipv6([UInt8](repeating: 0, count: 15) + [1]), port: 5555)),
-        ("ipc:///run/teamd/team0.zmq", true, .ipc(path: "/run/teamd/team0.zmq")),
-        ("ipc://@abstract", false, .ipc(path: "@abstract")),
-    ]
-
-    @Test("addresses teamd and teamdctl take", arguments: acceptedAddresses)
-    func accepts(address: String, forBinding: Bool, endpoint: ZeroMQEndpoint) throws {
-        #expect(try ZeroMQEndpoint(parsing: address, forBinding: forBinding) == endpoint)
-    }
-
-    // The errno is libzmq's for the same address (zmq_connect/zmq_bind in libzmq 4.3.4), where
-    // libzmq refuses it too; names are refused since they need the name service.
-    static let refusedAddresses: [(String, Bool, Int32)] = [
-        ("nonsense://x", false, EPROTONOSUPPORT),
-        ("TCP://127.0.0.1:5555", false, EPROTONOSUPPORT),
-        ("inproc://x", true, EPROTONOSUPPORT),
-        ("x", false, EINVAL),
-        ("tcp://127.0.0.1", false, EINVAL),
-        ("tcp://127.0.0.1:abc", true, EINVAL),
-        ("tcp://*:5555", false, EINVAL),
-        ("tcp://127.0.0.1:*", false, EINVAL),
-        ("tcp://127.0.0.1:65536", true, EINVAL),
-        ("tcp://nosuch.example:5555", false, EINVAL),
-        ("ipc://", false, EINVAL),
-        ("ipc://*", true, EINVAL),
-        ("ipc://" + String(repeating: "a", count: 120), true, ENAMETOOLONG),
-    ]
-
-    @Test("addresses refused, with libzmq's errno", arguments: refusedAddresses)
-    func refuses(address: String, forBinding: Bool, code: Int32) {
-        #expect(throws: ZeroMQEndpointError(address: address, errno: code)) {
-            try ZeroMQEndpoint(parsing: address, forBinding: forBinding)
         }
     }
 }

@@ -1,3 +1,4 @@
+import TeamdControl
 import TeamJSON
 
 /// The text of `teamdctl DEV state view` (utils/teamdctl.c `stateview_json_process`),

@@ -1,3 +1,5 @@
+import TeamdControl
+
 /// A teamdctl command with its parameters (utils/teamdctl.c `command_types`).
 public enum TeamdctlCommand: Hashable, Sendable {
     /// `config dump`

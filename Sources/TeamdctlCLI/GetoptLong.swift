@@ -1,3 +1,5 @@
+import TeamdControl
+
 /// Command-line option scanning with GNU `getopt_long` semantics, which teamdctl's users
 /// rely on: options may follow operands (`teamdctl team0 state -v`), short options
 /// cluster (`-vo`), `-Zaddr` and `-Z addr` both work, long options may be abbreviated

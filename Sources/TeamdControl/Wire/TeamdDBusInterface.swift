@@ -1,3 +1,5 @@
+import DBusWire
+
 /// teamd's control interface on D-Bus (teamd/teamd_dbus.c, teamd_dbus_common.h): the
 /// names, how a method call maps to a `ControlRequest`, how a `ControlReply` maps to a
 /// D-Bus reply, and the introspection data. Pure values; the socket work is in

@@ -2,26 +2,17 @@
 import Glibc
 #endif
 import Testing
-@testable import TeamdControl
+@testable import DBusWire
+import TeamTesting
 
-extension Fixtures {
-    static func bytes(_ relativePath: String) -> [UInt8]? {
-        guard let file = fopen(directory + "/" + relativePath, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            bytes += buffer[..<count]
-        }
-        return bytes
-    }
+/// Reads the captures that live next to this file.
+enum Fixtures {
+    static let directory = FixtureDirectory(besides: #filePath)
 
     /// The messages of a `dbus-monitor --binary` capture in Fixtures/DBus (made by
     /// tools/capture-dbus.sh in the lab), each as its bytes.
     static func dbusCapture(_ name: String) throws -> [[UInt8]] {
-        let bytes = try #require(Self.bytes("DBus/\(name).bin"))
+        let bytes = try #require(directory.bytes("DBus/\(name).bin"))
         var messages: [[UInt8]] = []
         var offset = 0
         while offset < bytes.count {
@@ -108,7 +99,6 @@ struct DBusRecordedMessageTests {
         let error = try #require(messages.first { $0.kind == .error && $0.replySerial == call.serial })
         #expect(error.errorName == "org.libteam.teamdNoSuchDev")
         #expect(error.errorMessage == "No such device.")
-        #expect(TeamdDBus.controlErrorCode(errorName: error.errorName ?? "") == .noSuchDevice)
     }
 
     @Test("C teamdctl -D state item get: one string argument, one string back")

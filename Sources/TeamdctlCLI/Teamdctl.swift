@@ -1,5 +1,6 @@
 import Glibc
 import SystemSupport
+import TeamdControl
 import TeamJSON
 
 /// Where teamdctl writes. The executable writes through to stdout and stderr; tests
