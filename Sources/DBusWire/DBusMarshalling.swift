@@ -144,6 +144,11 @@ struct DBusReader {
             try align(element.alignment)
             guard length <= limit - offset else { throw .truncated(offset: offset) }
             let end = offset + length
+            if element == .byte {
+                // One copy of the bytes, no per-byte values.
+                defer { offset = end }
+                return .bytes(Array(bytes[offset..<end]))
+            }
             let outerLimit = limit
             limit = end
             defer { limit = outerLimit }
@@ -286,6 +291,10 @@ struct DBusWriter {
             let length = bytes.count - start
             guard length <= DBusReader.maximumArrayLength else { throw .unencodable("array too long") }
             patchUInt32(UInt32(length), at: lengthOffset)
+        case .bytes(let data):
+            guard data.count <= DBusReader.maximumArrayLength else { throw .unencodable("array too long") }
+            writeUInt32(UInt32(data.count))
+            bytes.append(contentsOf: data)
         case .structure(let fields):
             guard !fields.isEmpty else { throw .unencodable("empty struct") }
             align(8)

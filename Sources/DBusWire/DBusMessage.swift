@@ -1,7 +1,7 @@
 /// One D-Bus message (D-Bus specification, "Message Format"): the fixed header, the
 /// header fields in the order they came (so that a decoded message encodes to the same
 /// bytes), and the body's values. A pure value: `decode` and `encoded()` do no I/O.
-public struct DBusMessage: Hashable, Sendable {
+public struct DBusMessage: DBusMessageHead, Hashable, Sendable {
     /// The message type.
     public enum Kind: UInt8, Hashable, Sendable {
         /// METHOD_CALL
@@ -154,28 +154,21 @@ public struct DBusMessage: Hashable, Sendable {
     }
 
     /// The reply to `call` carrying `body`.
-    public static func methodReturn(to call: DBusMessage, body: [DBusValue] = []) -> DBusMessage {
+    public static func methodReturn(to call: some DBusMessageHead, body: [DBusValue] = []) -> DBusMessage {
         var fields: [HeaderField] = [.replySerial(call.serial)]
-        if let sender = call.sender { fields.append(.destination(sender)) }
+        if let sender = call.headerFields.sender { fields.append(.destination(sender)) }
         return DBusMessage(kind: .methodReturn, flags: .noReplyExpected, headerFields: fields, body: body)
     }
 
     /// The error reply to `call`: its name and, as D-Bus errors carry it, the message as
     /// the body's one string.
-    public static func error(to call: DBusMessage, name: String, message: String) -> DBusMessage {
+    public static func error(to call: some DBusMessageHead, name: String, message: String) -> DBusMessage {
         var fields: [HeaderField] = [.errorName(name), .replySerial(call.serial)]
-        if let sender = call.sender { fields.append(.destination(sender)) }
+        if let sender = call.headerFields.sender { fields.append(.destination(sender)) }
         return DBusMessage(kind: .error, flags: .noReplyExpected, headerFields: fields, body: [.string(message)])
     }
 
     // MARK: Header fields
-
-    private func field<T>(_ extract: (HeaderField) -> T?) -> T? {
-        for field in headerFields {
-            if let value = extract(field) { return value }
-        }
-        return nil
-    }
 
     private mutating func setField(code: UInt8, _ field: HeaderField?) {
         if let index = headerFields.firstIndex(where: { $0.code == code }) {
@@ -187,42 +180,42 @@ public struct DBusMessage: Hashable, Sendable {
 
     /// PATH
     public var path: String? {
-        get { field { if case .path(let value) = $0 { value } else { nil } } }
+        get { headerFields.path }
         set { setField(code: 1, newValue.map(HeaderField.path)) }
     }
     /// INTERFACE
     public var interface: String? {
-        get { field { if case .interface(let value) = $0 { value } else { nil } } }
+        get { headerFields.interface }
         set { setField(code: 2, newValue.map(HeaderField.interface)) }
     }
     /// MEMBER
     public var member: String? {
-        get { field { if case .member(let value) = $0 { value } else { nil } } }
+        get { headerFields.member }
         set { setField(code: 3, newValue.map(HeaderField.member)) }
     }
     /// ERROR_NAME
     public var errorName: String? {
-        get { field { if case .errorName(let value) = $0 { value } else { nil } } }
+        get { headerFields.errorName }
         set { setField(code: 4, newValue.map(HeaderField.errorName)) }
     }
     /// REPLY_SERIAL
     public var replySerial: UInt32? {
-        get { field { if case .replySerial(let value) = $0 { value } else { nil } } }
+        get { headerFields.replySerial }
         set { setField(code: 5, newValue.map(HeaderField.replySerial)) }
     }
     /// DESTINATION
     public var destination: String? {
-        get { field { if case .destination(let value) = $0 { value } else { nil } } }
+        get { headerFields.destination }
         set { setField(code: 6, newValue.map(HeaderField.destination)) }
     }
     /// SENDER
     public var sender: String? {
-        get { field { if case .sender(let value) = $0 { value } else { nil } } }
+        get { headerFields.sender }
         set { setField(code: 7, newValue.map(HeaderField.sender)) }
     }
     /// UNIX_FDS
     public var unixFDs: UInt32? {
-        get { field { if case .unixFDs(let value) = $0 { value } else { nil } } }
+        get { headerFields.unixFDs }
         set { setField(code: 9, newValue.map(HeaderField.unixFDs)) }
     }
 
@@ -235,11 +228,6 @@ public struct DBusMessage: Hashable, Sendable {
     public var errorMessage: String? {
         guard kind == .error, case .string(let text)? = body.first else { return nil }
         return text
-    }
-
-    /// Whether the sender waits for a reply.
-    public var expectsReply: Bool {
-        kind == .methodCall && !flags.contains(.noReplyExpected)
     }
 
     // MARK: Decoding
@@ -272,62 +260,51 @@ public struct DBusMessage: Hashable, Sendable {
         guard let total = try length(ofMessageStartingWith: bytes) else { throw .truncated(offset: bytes.count) }
         guard bytes.count >= total else { throw .truncated(offset: bytes.count) }
         guard bytes.count == total else { throw .trailingBytes(count: bytes.count - total) }
-        let byteOrder = DBusByteOrder(rawValue: bytes[0])!
-        guard let kind = Kind(rawValue: bytes[1]) else { throw .unknownMessageType(bytes[1]) }
-        var reader = DBusReader(bytes: bytes, byteOrder: byteOrder, offset: 4)
-        let bodyLength = Int(try reader.readUInt32())
-        let serial = try reader.readUInt32()
-        guard serial != 0 else { throw .zeroSerial }
+        guard let header = try DBusMessageHeader.decode(bytes) else { throw .truncated(offset: bytes.count) }
+        return try DBusMessage(header: header, body: bytes[header.bodyOffset...])
+    }
 
-        let fieldsValue = try reader.read(.array(.structure([.byte, .variant])), depth: 0)
-        guard case .array(_, let entries) = fieldsValue else { throw .truncated(offset: 12) }
-        var fields: [HeaderField] = []
-        var seen = Set<UInt8>()
-        for entry in entries {
-            guard case .structure(let parts) = entry, parts.count == 2, case .byte(let code) = parts[0],
-                case .variant(let value) = parts[1]
-            else { throw .headerFieldType(code: 0, signature: entry.type.signature) }
-            // Code 0 is INVALID; the specification forbids it.
-            guard code != 0 else { throw .headerFieldType(code: 0, signature: value.type.signature) }
-            guard seen.insert(code).inserted else { throw .duplicateHeaderField(code: code) }
-            fields.append(try HeaderField.decode(code: code, value: value))
+    /// The message of a decoded `header` with its body's bytes (`header.bodyLength` of them),
+    /// decoded against the header's signature.
+    public init(header: DBusMessageHeader, body: some Collection<UInt8>) throws(DBusWireError) {
+        guard body.count == header.bodyLength else {
+            throw .bodyLengthMismatch(expected: header.bodyLength, actual: body.count)
         }
-        try reader.align(8)
-        let bodyStart = reader.offset
-        guard bodyStart + bodyLength == total else {
-            throw .bodyLengthMismatch(expected: bodyLength, actual: total - bodyStart)
+        self.init(kind: header.kind, flags: header.flags, serial: header.serial, headerFields: header.headerFields,
+                  byteOrder: header.byteOrder)
+        let types = try DBusType.parse(signature: header.signature)
+        // The body is aligned from its own start, which is on 8 like the message's, so
+        // reading it alone aligns the same.
+        var bodyReader = DBusReader(bytes: Array(body), byteOrder: header.byteOrder)
+        do throws(DBusWireError) {
+            self.body = try bodyReader.readValues(types)
+        } catch {
+            throw error.shifted(by: header.bodyOffset)
         }
-
-        var message = DBusMessage(kind: kind, flags: Flags(rawValue: bytes[2]), serial: serial,
-                                  headerFields: fields, byteOrder: byteOrder)
-        try message.checkRequiredFields()
-        var signature = ""
-        for case .signature(let text) in fields { signature = text }
-        let types = try DBusType.parse(signature: signature)
-        // The body is aligned from its own start, which is on 8 like the message's.
-        var bodyReader = DBusReader(bytes: bytes, byteOrder: byteOrder, offset: bodyStart, limit: total)
-        message.body = try bodyReader.readValues(types)
-        guard bodyReader.offset == total else {
-            throw .bodyLengthMismatch(expected: bodyLength, actual: bodyReader.offset - bodyStart)
+        guard bodyReader.offset == header.bodyLength else {
+            throw .bodyLengthMismatch(expected: header.bodyLength, actual: bodyReader.offset)
         }
-        return message
     }
 
     /// "Header Fields": what each message type must carry.
     func checkRequiredFields() throws(DBusWireError) {
+        try Self.checkRequiredFields(kind: kind, fields: headerFields)
+    }
+
+    static func checkRequiredFields(kind: Kind, fields: [HeaderField]) throws(DBusWireError) {
         switch kind {
         case .methodCall:
-            guard path != nil else { throw .missingHeaderField("PATH") }
-            guard member != nil else { throw .missingHeaderField("MEMBER") }
+            guard fields.path != nil else { throw .missingHeaderField("PATH") }
+            guard fields.member != nil else { throw .missingHeaderField("MEMBER") }
         case .signal:
-            guard path != nil else { throw .missingHeaderField("PATH") }
-            guard interface != nil else { throw .missingHeaderField("INTERFACE") }
-            guard member != nil else { throw .missingHeaderField("MEMBER") }
+            guard fields.path != nil else { throw .missingHeaderField("PATH") }
+            guard fields.interface != nil else { throw .missingHeaderField("INTERFACE") }
+            guard fields.member != nil else { throw .missingHeaderField("MEMBER") }
         case .error:
-            guard errorName != nil else { throw .missingHeaderField("ERROR_NAME") }
-            guard replySerial != nil else { throw .missingHeaderField("REPLY_SERIAL") }
+            guard fields.errorName != nil else { throw .missingHeaderField("ERROR_NAME") }
+            guard fields.replySerial != nil else { throw .missingHeaderField("REPLY_SERIAL") }
         case .methodReturn:
-            guard replySerial != nil else { throw .missingHeaderField("REPLY_SERIAL") }
+            guard fields.replySerial != nil else { throw .missingHeaderField("REPLY_SERIAL") }
         }
     }
 

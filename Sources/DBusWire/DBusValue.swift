@@ -1,5 +1,10 @@
 /// One D-Bus value with its type. An array carries its element type, so that an empty
 /// array still has a signature.
+///
+/// A byte array (`ay`) is held as its bytes (`bytes`), one buffer, never as one boxed
+/// `byte` value per byte: the decoder always gives `bytes` for `ay` (a 32 MiB `ay` is one
+/// 32 MiB array, not tens of millions of heap boxes). `array(element: .byte, ...)` still
+/// encodes, to the same bytes.
 public indirect enum DBusValue: Hashable, Sendable {
     case byte(UInt8)
     case boolean(Bool)
@@ -17,6 +22,8 @@ public indirect enum DBusValue: Hashable, Sendable {
     case unixFD(UInt32)
     case variant(DBusValue)
     case array(element: DBusType, [DBusValue])
+    /// An array of bytes (`ay`).
+    case bytes([UInt8])
     case structure([DBusValue])
     case dictEntry(key: DBusValue, value: DBusValue)
 
@@ -38,6 +45,7 @@ public indirect enum DBusValue: Hashable, Sendable {
         case .unixFD: return .unixFD
         case .variant: return .variant
         case .array(let element, _): return .array(element)
+        case .bytes: return .array(.byte)
         case .structure(let fields): return .structure(fields.map(\.type))
         case .dictEntry(let key, let value): return .dictEntry(key: key.type, value: value.type)
         }
@@ -105,6 +113,21 @@ public enum DBusWireError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Encoding: a value that does not fit its declared type (an array element of the
     /// wrong type, a string with NUL, a bad path or signature).
     case unencodable(String)
+
+    /// The same error with its offset moved by `distance` (a body read alone reports
+    /// offsets from the body's start; the message's start is `distance` before it).
+    func shifted(by distance: Int) -> DBusWireError {
+        switch self {
+        case .truncated(let offset): return .truncated(offset: offset + distance)
+        case .arrayTooLong(let length, let offset): return .arrayTooLong(length, offset: offset + distance)
+        case .arrayLengthMismatch(let offset): return .arrayLengthMismatch(offset: offset + distance)
+        case .nonZeroPadding(let offset): return .nonZeroPadding(offset: offset + distance)
+        case .invalidBoolean(let value, let offset): return .invalidBoolean(value, offset: offset + distance)
+        case .invalidString(let offset): return .invalidString(offset: offset + distance)
+        case .nestingTooDeep(let offset): return .nestingTooDeep(offset: offset + distance)
+        default: return self
+        }
+    }
 
     public var description: String {
         switch self {

@@ -347,7 +347,7 @@ struct DBusWireTests {
             .array(element: .int64, [.int64(1), .int64(2)]),
             .array(element: .dictEntry(key: .string, value: .variant), [
                 .dictEntry(key: .string("k"), value: .variant(.uint32(3))),
-                .dictEntry(key: .string("l"), value: .variant(.array(element: .byte, [.byte(1)]))),
+                .dictEntry(key: .string("l"), value: .variant(.bytes([1]))),
             ]),
             .structure([.byte(1), .structure([.string("x"), .double(2)])]),
         ]
@@ -476,5 +476,52 @@ struct DBusProtocolTests {
         #expect(DBusAuthentication.ServerLine("ERROR \"bad\"") == .error("\"bad\""))
         #expect(DBusAuthentication.ServerLine("AGREE_UNIX_FD") == .agreeUnixFD)
         #expect(DBusAuthentication.ServerLine("WHAT") == .unknown("WHAT"))
+    }
+}
+
+@Suite("D-Bus byte arrays and headers read alone")
+struct DBusHeaderFirstTests {
+    @Test("a 32 MiB ay decodes as one byte buffer, and encodes like an array of byte values")
+    func byteArray() throws {
+        let payload = (0..<(32 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let signal = DBusMessage(kind: .signal, serial: 9, headerFields: [.path("/a"), .interface("a.b"), .member("C")],
+                                 body: [.bytes(payload)])
+        let bytes = try signal.encoded()
+        let decoded = try DBusMessage.decode(bytes)
+        #expect(decoded.body.count == 1)
+        guard case .bytes(let data)? = decoded.body.first else {
+            Issue.record("ay did not decode as bytes: \(String(describing: decoded.body.first?.type))")
+            return
+        }
+        #expect(data == payload)
+        #expect(decoded.signature == "ay")
+        let small = DBusMessage(kind: .signal, serial: 9, headerFields: [.path("/a"), .interface("a.b"), .member("C")],
+                                body: [.array(element: .byte, [.byte(1), .byte(2)])])
+        var same = small
+        same.body = [.bytes([1, 2])]
+        #expect(try small.encoded() == same.encoded())
+    }
+
+    @Test("the header decodes from the header's bytes alone; the body's length is known before it arrives")
+    func headerAlone() throws {
+        var call = DBusMessage.methodCall(destination: "a.b", path: "/org/libteam/teamd", interface: "org.libteam.teamd",
+                                          member: "PortAdd", body: [.string(String(repeating: "x", count: 5000))])
+        call.serial = 12
+        call.sender = ":1.5"
+        let bytes = try call.encoded()
+        let headerLength = try #require(try DBusMessageHeader.length(ofHeaderStartingWith: bytes))
+        #expect(try DBusMessageHeader.decode(bytes.prefix(headerLength - 1)) == nil)
+        let header = try #require(try DBusMessageHeader.decode(bytes.prefix(headerLength)))
+        #expect(header.bodyOffset == headerLength)
+        #expect(header.totalLength == bytes.count)
+        #expect(header.member == "PortAdd")
+        #expect(header.sender == ":1.5")
+        #expect(header.signature == "s")
+        #expect(header.expectsReply)
+        #expect(try DBusMessage(header: header, body: bytes[headerLength...]) == DBusMessage.decode(bytes))
+        // A header of a type we do not know says so; its length is still known, to skip it.
+        var unknown = Array(bytes.prefix(headerLength))
+        unknown[1] = 9
+        #expect(throws: DBusWireError.unknownMessageType(9)) { try DBusMessageHeader.decode(unknown) }
     }
 }

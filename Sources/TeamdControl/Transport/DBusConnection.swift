@@ -85,6 +85,9 @@ final class DBusConnection {
     /// What `nextMessage` found in the input.
     enum Received: Hashable {
         case message(DBusMessage)
+        /// A message whose body `readsBody` declined: its header and the first (up to 8)
+        /// bytes of its body; the rest streamed past unkept.
+        case skipped(DBusMessageHeader, bodyPrefix: [UInt8])
         /// A message whose framing is sound but whose content is not valid; skipped.
         case malformed(DBusWireError)
     }
@@ -94,6 +97,14 @@ final class DBusConnection {
     static let accessDeniedError = "org.freedesktop.DBus.Error.AccessDenied"
     /// How much unsent output we keep before refusing more (sd-bus also caps its queue).
     static let maximumOutput = 16 << 20
+    /// The longest header (fixed part and fields) read; a message with a longer one is
+    /// skipped as malformed without being kept. The bus's headers are a few hundred bytes.
+    static let maximumHeaderLength = 64 * 1024
+
+    /// Decides from a message's header whether its body is read and decoded (`true`), or
+    /// dropped as its bytes arrive (`false`: the message comes out as `.skipped`), so that
+    /// what the owner does not want (a 32 MiB signal) costs neither memory nor decoding.
+    var readsBody: (DBusMessageHeader) -> Bool = { _ in true }
 
     /// The socket; -1 once closed.
     private(set) var descriptor: Int32
@@ -107,6 +118,8 @@ final class DBusConnection {
     private var outputStart = 0
     /// Messages read while `call` waited for its reply, in arrival order.
     private var pending: [Received] = []
+    /// Bytes of a skipped message still to drop as they arrive.
+    private var skipRemaining = 0
     private var lastSerial: UInt32 = 0
 
     /// Takes over a connected stream socket (made non-blocking here).
@@ -336,36 +349,79 @@ final class DBusConnection {
 
     private func nextFromInput() throws(DBusConnectionError) -> Received? {
         while true {
+            if skipRemaining > 0 {
+                skip(skipRemaining)
+                if skipRemaining > 0 { return nil }
+            }
             let available = input[inputStart...]
-            let length: Int?
-            do {
-                length = try DBusMessage.length(ofMessageStartingWith: available)
+            let total: Int
+            let header: DBusMessageHeader
+            do throws(DBusWireError) {
+                guard let length = try DBusMessage.length(ofMessageStartingWith: available) else { return nil }
+                total = length
+                if let headerLength = try DBusMessageHeader.length(ofHeaderStartingWith: available),
+                    headerLength > Self.maximumHeaderLength
+                {
+                    skip(total)
+                    return .malformed(.arrayTooLong(headerLength - DBusMessage.minimumHeaderLength, offset: 12))
+                }
             } catch {
                 throw .protocolViolation("\(error)")
             }
-            guard let length, available.count >= length else { return nil }
-            let bytes = Array(input[inputStart..<(inputStart + length)])
-            inputStart += length
             do throws(DBusWireError) {
-                return .message(try DBusMessage.decode(bytes))
+                guard let decoded = try DBusMessageHeader.decode(available) else { return nil }
+                header = decoded
             } catch .unknownMessageType {
+                skip(total)
                 continue
             } catch {
+                skip(total)
                 return .malformed(error)
             }
+            if readsBody(header) {
+                guard available.count >= total else { return nil }
+                let body = input[(inputStart + header.bodyOffset)..<(inputStart + total)]
+                inputStart += total
+                do throws(DBusWireError) {
+                    return .message(try DBusMessage(header: header, body: body))
+                } catch {
+                    return .malformed(error)
+                }
+            }
+            let prefixEnd = min(total, header.bodyOffset + 8)
+            guard available.count >= prefixEnd else { return nil }
+            let prefix = Array(input[(inputStart + header.bodyOffset)..<(inputStart + prefixEnd)])
+            skip(total)
+            return .skipped(header, bodyPrefix: prefix)
         }
     }
+
+    /// Drops `count` bytes of input: those there now, the rest as they arrive.
+    private func skip(_ count: Int) {
+        let now = min(count, input.count - inputStart)
+        inputStart += now
+        skipRemaining = count - now
+    }
+
+    /// The bytes the input buffer has room for: what reading holds in memory (tests watch it).
+    var inputCapacity: Int { input.capacity }
 
     /// Whether `nextMessage` has something without reading the socket.
     var hasBufferedMessage: Bool {
         if !pending.isEmpty { return true }
         let available = input[inputStart...]
-        guard let length = try? DBusMessage.length(ofMessageStartingWith: available) else {
+        if skipRemaining > 0 { return !available.isEmpty }
+        guard let total = try? DBusMessage.length(ofMessageStartingWith: available),
+            let headerLength = try? DBusMessageHeader.length(ofHeaderStartingWith: available)
+        else {
             // Too short for a header (nothing to do), or a broken one (nextMessage
             // reports it).
             return available.count >= DBusMessage.minimumHeaderLength
         }
-        return available.count >= length
+        if headerLength > Self.maximumHeaderLength { return true }
+        guard available.count >= headerLength else { return false }
+        guard let header = try? DBusMessageHeader.decode(available) else { return true }
+        return available.count >= (readsBody(header) ? total : min(total, header.bodyOffset + 8))
     }
 
     private func wait(for events: Int16, until deadline: MonotonicDeadline) throws(DBusConnectionError) {

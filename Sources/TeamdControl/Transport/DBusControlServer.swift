@@ -94,7 +94,20 @@ public final class DBusControlServer {
         self.teamDevice = teamDevice
         self.busName = TeamdDBus.busName(teamDevice: teamDevice)
         self.connection = connection
+        // Bodies are read only where they are used: teamd's own methods (within the size
+        // their arguments may have) and the bus's replies during setup. Signals, which any
+        // user on the bus may send us, and every other call stream past unkept.
+        connection.readsBody = { header in
+            switch header.kind {
+            case .methodCall: return TeamdDBus.readsArguments(of: header)
+            case .methodReturn, .error: return header.bodyLength <= Self.maximumReplyBody
+            case .signal: return false
+            }
+        }
     }
+
+    /// The largest reply body read (the bus driver's replies are a few bytes).
+    static let maximumReplyBody = 64 * 1024
 
     deinit {
         close()
@@ -162,7 +175,16 @@ public final class DBusControlServer {
             for _ in 0..<Self.messagesPerProcess {
                 guard let received = try connection.nextMessage() else { break }
                 switch received {
-                case .message(let message): dispatch(message, on: connection, handler: handler)
+                case .message(let message):
+                    dispatch(message, signature: message.signature, arguments: message.body, on: connection,
+                             handler: handler)
+                case .skipped(let header, let bodyPrefix):
+                    if let error = TeamdDBus.oversizedArguments(of: header, bodyPrefix: bodyPrefix) {
+                        events.append(.rejected(error, member: header.member ?? "", sender: header.sender))
+                        send(.failure(error), to: header, member: header.member ?? "", on: connection)
+                    } else {
+                        dispatch(header, signature: header.signature, arguments: [], on: connection, handler: handler)
+                    }
                 case .malformed(let error): events.append(.failed(.malformedMessage(error.description)))
                 }
             }
@@ -194,16 +216,14 @@ public final class DBusControlServer {
     /// Answers one message: teamd's methods on our object, the standard interfaces
     /// everywhere, errors for other calls; signals (NameAcquired, ...) and stray replies
     /// need nothing.
-    private func dispatch(_ message: DBusMessage, on connection: DBusConnection,
-                          handler: (ControlRequest) -> ControlReply)
+    private func dispatch(_ message: some DBusMessageHead, signature: String, arguments: [DBusValue],
+                          on connection: DBusConnection, handler: (ControlRequest) -> ControlReply)
     {
         guard message.kind == .methodCall, let member = message.member, let path = message.path else { return }
-        let signature = message.signature
         let sender = message.sender
         if path == TeamdDBus.objectPath {
-            let arguments = message.body.compactMap(\.stringValue)
             switch TeamdDBus.call(interface: message.interface, member: member, signature: signature,
-                                  arguments: arguments)
+                                  arguments: arguments.compactMap(\.stringValue))
             {
             case .notHandled:
                 break
@@ -241,7 +261,7 @@ public final class DBusControlServer {
 
     /// Queues the reply (nothing for a call that asked for none); the end of `process`
     /// flushes it.
-    private func send(_ reply: Result<String?, DBusErrorReply>, to call: DBusMessage, member: String,
+    private func send(_ reply: Result<String?, DBusErrorReply>, to call: some DBusMessageHead, member: String,
                       on connection: DBusConnection)
     {
         guard call.expectsReply else { return }

@@ -76,11 +76,72 @@ public enum TeamdDBus {
         guard signature == expected, arguments.count == method.argumentCount else {
             return .error(DBusErrorReply(control: .invalidArguments))
         }
+        for (index, argument) in arguments.enumerated() where argument.utf8.count > maximumArgumentLength {
+            return .error(argumentTooLong(method, index: index))
+        }
         do throws(ControlRequestError) {
             return .control(try ControlRequest(method: method, arguments: arguments))
         } catch {
             return .error(DBusErrorReply(control: .invalidArguments))
         }
+    }
+
+    /// The longest string argument a method takes (a config JSON is a few KiB): a longer one is
+    /// refused with `InvalidArgs` naming it, and, when it makes the call's body larger than
+    /// `maximumBodyLength`, without being read into memory.
+    public static let maximumArgumentLength = 1 << 20
+
+    /// The largest body a call of `method` can have with every argument within
+    /// `maximumArgumentLength`: per string its length word, its bytes, the NUL, and padding.
+    static func maximumBodyLength(_ method: ControlMethod) -> Int {
+        method.argumentCount * (maximumArgumentLength + 8)
+    }
+
+    /// The method of teamd's that a call's header names (teamd's object, its interface or none).
+    static func method(of header: DBusMessageHeader) -> ControlMethod? {
+        guard header.kind == .methodCall, header.path == objectPath,
+            header.interface == nil || header.interface == interfaceName, let member = header.member
+        else { return nil }
+        return ControlMethod(rawValue: member)
+    }
+
+    /// Whether a server reads the body of the call `header` starts: only a call of teamd's
+    /// methods with the method's signature and within `maximumBodyLength`. Every other call
+    /// is answered from its header alone (introspection, `Peer`, errors), and a call whose
+    /// arguments are too large gets `oversizedArguments`.
+    public static func readsArguments(of header: DBusMessageHeader) -> Bool {
+        guard let method = method(of: header), method.argumentCount > 0 else { return false }
+        return header.signature == String(repeating: "s", count: method.argumentCount)
+            && header.bodyLength <= maximumBodyLength(method)
+    }
+
+    /// The error for a call of teamd's whose body was not read because its arguments are too
+    /// large (`readsArguments` said no though the signature is right): `InvalidArgs` naming the
+    /// argument, found from the body's first bytes (the first string's length). `nil` for any
+    /// other call whose body was not read.
+    public static func oversizedArguments(of header: DBusMessageHeader, bodyPrefix: [UInt8]) -> DBusErrorReply? {
+        guard let method = method(of: header), method.argumentCount > 0,
+            header.signature == String(repeating: "s", count: method.argumentCount),
+            header.bodyLength > maximumBodyLength(method)
+        else { return nil }
+        var firstLength = Int.max
+        if bodyPrefix.count >= 4 {
+            let word = bodyPrefix[0..<4].enumerated().reduce(UInt32(0)) { value, byte in
+                header.byteOrder == .littleEndian
+                    ? value | UInt32(byte.element) << (8 * UInt32(byte.offset)) : value << 8 | UInt32(byte.element)
+            }
+            firstLength = Int(word)
+        }
+        // The body is over the limit, so if the first string is within it, a later one is not.
+        let index = firstLength > maximumArgumentLength || method.argumentCount == 1 ? 0 : 1
+        return argumentTooLong(method, index: index)
+    }
+
+    static func argumentTooLong(_ method: ControlMethod, index: Int) -> DBusErrorReply {
+        DBusErrorReply(control: ControlError(
+            code: .invalidArguments,
+            message: "Argument \"\(method.argumentNames[index])\" of \(method.name) is longer than "
+                + "\(maximumArgumentLength) bytes."))
     }
 
     /// What a server answers for a call that is not teamd's (`call` said `notHandled`,
