@@ -75,6 +75,10 @@ public final class UnixControlServer {
     /// `USOCK_MAX_CLIENT_COUNT`, the listen backlog of the C teamd.
     public static let defaultBacklog: Int32 = 10
 
+    /// How many clients are kept at once; a client beyond it is accepted and closed at once,
+    /// so that the listener's backlog never fills and poll does not report it again and again.
+    public static let defaultMaximumConnections = 1024
+
     /// How many datagrams one `handleReadable` call takes from one connection, so
     /// that a client sending a stream of requests cannot starve the daemon's loop.
     static let datagramsPerCall = 16
@@ -85,6 +89,14 @@ public final class UnixControlServer {
     /// The listening socket, or -1 once closed.
     public private(set) var listeningDescriptor: Int32
     private var connections: [Int32: UInt64] = [:]
+    /// The connections whose peer is not root (SO_PEERCRED at accept): each request gets
+    /// `PermissionDenied` and is not decoded.
+    private var refusedPeers: [Int32: PeerAdmission] = [:]
+    public let maximumConnections: Int
+    /// A descriptor held in reserve: when accept fails with EMFILE or ENFILE, it is closed to
+    /// accept and close the waiting client, so that the listener does not stay readable and
+    /// the loop spin (the classic fix, as in libev's and nginx's accept loops).
+    private var spareDescriptor: Int32 = -1
     private var connectionOrder: [Int32] = []
     /// Requests handed out by `handleReadable` and not answered yet, per connection.
     private var pendingReplies: [Int32: Int] = [:]
@@ -108,10 +120,16 @@ public final class UnixControlServer {
     ///   this fail instead of being unlinked.
     /// - The directory must exist (teamd creates `/var/run/teamd` at start).
     /// - `maximumRequestSize` is at most `ControlRequest.maximumEncodedSize`.
+    /// - Only root may call teamd's methods: a client whose peer credentials (SO_PEERCRED) are
+    ///   not root's gets `PermissionDenied` for every request (the file's mode already keeps
+    ///   others out; this holds if the file is made reachable).
+    /// - At most `maximumConnections` clients at once; more are accepted and closed.
     public init(path: String, mode: mode_t = 0o600, backlog: Int32 = UnixControlServer.defaultBacklog,
-                maximumRequestSize: Int = ControlRequest.maximumEncodedSize) throws(ControlSocketError)
+                maximumRequestSize: Int = ControlRequest.maximumEncodedSize,
+                maximumConnections: Int = UnixControlServer.defaultMaximumConnections) throws(ControlSocketError)
     {
         self.maximumRequestSize = min(maximumRequestSize, ControlRequest.maximumEncodedSize)
+        self.maximumConnections = maximumConnections
         guard let address = UnixSocketAddress(path: path) else { throw .pathTooLong(path) }
         self.path = path
         let descriptor = socket(AF_UNIX, seqpacketType(nonBlocking: true), 0)
@@ -139,6 +157,7 @@ public final class UnixControlServer {
             listeningDescriptor = -1
             throw error
         }
+        spareDescriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
     }
 
     deinit {
@@ -188,10 +207,11 @@ public final class UnixControlServer {
                 events.append(.closed(connection))
                 break
             }
-            if length > maximumRequestSize {
+            let refusal = refusedPeers[descriptor]?.refusal
+            if length > maximumRequestSize || refusal != nil {
                 // Take the datagram off the queue without keeping its bytes.
                 _ = receiveDatagram(descriptor, length: 1, flags: Int32(MSG_DONTWAIT))
-                let error = ControlRequestError.tooLarge(size: length, limit: maximumRequestSize)
+                let error = refusal ?? ControlRequestError.tooLarge(size: length, limit: maximumRequestSize)
                 events.append(.rejected(error, from: connection))
                 if let failure = replyOrDrop(error.reply, to: connection) { events += failure; break }
                 continue
@@ -269,6 +289,7 @@ public final class UnixControlServer {
             Glibc.close(descriptor)
         }
         connections.removeAll()
+        refusedPeers.removeAll()
         connectionOrder.removeAll()
         pendingReplies.removeAll()
         finishedSending.removeAll()
@@ -276,6 +297,10 @@ public final class UnixControlServer {
             Glibc.close(listeningDescriptor)
             listeningDescriptor = -1
             removeSocketFile()
+        }
+        if spareDescriptor >= 0 {
+            Glibc.close(spareDescriptor)
+            spareDescriptor = -1
         }
     }
 
@@ -297,12 +322,32 @@ public final class UnixControlServer {
                 switch code {
                 case EINTR, ECONNABORTED: continue
                 case EAGAIN, EWOULDBLOCK: return events
+                case EMFILE, ENFILE:
+                    // Out of descriptors: the client waiting would keep the listener readable
+                    // and the loop spinning. The spare descriptor makes room to take it off
+                    // the queue and close it.
+                    events.append(.failed(.system(operation: "accept", errno: code)))
+                    guard spareDescriptor >= 0 else { return events }
+                    Glibc.close(spareDescriptor)
+                    let waiting = accept(listeningDescriptor, nil, nil)
+                    if waiting >= 0 { Glibc.close(waiting) }
+                    spareDescriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
+                    if waiting < 0 { return events }
+                    continue
                 default:
-                    // EMFILE and friends: report and try again on the next poll.
                     events.append(.failed(.system(operation: "accept", errno: code)))
                     return events
                 }
             }
+            guard connections.count < maximumConnections else {
+                // Over the cap: closed at once (the client sees its connection end).
+                Glibc.close(descriptor)
+                events.append(.failed(.system(operation: "accept (\(maximumConnections) clients already)",
+                                              errno: EMFILE)))
+                continue
+            }
+            let admission = PeerAdmission.unixPeer(descriptor)
+            if admission != .root { refusedPeers[descriptor] = admission }
             let serial = nextSerial
             nextSerial += 1
             connections[descriptor] = serial
@@ -345,6 +390,7 @@ public final class UnixControlServer {
     private func drop(_ connection: ControlConnection) {
         guard connections[connection.descriptor] == connection.serial else { return }
         connections[connection.descriptor] = nil
+        refusedPeers[connection.descriptor] = nil
         connectionOrder.removeAll { $0 == connection.descriptor }
         pendingReplies[connection.descriptor] = nil
         finishedSending.remove(connection.descriptor)

@@ -10,6 +10,20 @@ enum ZeroMQSocket {
         var length: socklen_t = 0
         var family: Int32 = AF_UNSPEC
 
+        /// 127.0.0.0/8 or ::1 (or ::ffff:127.x.y.z).
+        var isLoopback: Bool {
+            withUnsafeBytes(of: storage) { raw in
+                switch family {
+                case AF_INET: return raw.load(as: sockaddr_in.self).sin_addr.s_addr.bigEndian >> 24 == 127
+                case AF_INET6:
+                    let bytes = withUnsafeBytes(of: raw.load(as: sockaddr_in6.self).sin6_addr) { Array($0) }
+                    if bytes[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] { return bytes[12] == 127 }
+                    return bytes == [UInt8](repeating: 0, count: 15) + [1]
+                default: return false
+                }
+            }
+        }
+
         func withSocketAddress<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
             withUnsafePointer(to: storage) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }

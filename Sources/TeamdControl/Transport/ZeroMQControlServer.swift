@@ -18,10 +18,16 @@ public enum ZeroMQServerEvent: Hashable, Sendable {
 /// Why the ZeroMQ control server could not be set up or used.
 public enum ZeroMQServerError: Error, Hashable, Sendable, CustomStringConvertible {
     case system(operation: String, errno: Int32)
+    /// A `tcp://` address that is not a loopback one, without `allowRemote`.
+    case remoteBindRefused(String)
 
     public var description: String {
         switch self {
         case .system(let operation, let code): return "zmq: \(operation) failed: \(Errno(code).description)"
+        case .remoteBindRefused(let address):
+            return "zmq: refusing to bind \(address): not a loopback address, and ZeroMQ's NULL mechanism "
+                + "authenticates nobody, so any host could control the team "
+                + "(set \(ZeroMQControlServer.allowRemoteVariable)=1 to bind it all the same)"
         }
     }
 }
@@ -44,6 +50,9 @@ public final class ZeroMQControlServer {
     /// anything is buffered (as libzmq's ZMQ_MAXMSGSIZE did).
     public let maximumRequestSize: Int
     private var listener: Int32 = -1
+    /// Whether a non-loopback `tcp://` bind, and peers on other hosts, are allowed.
+    public let allowRemote: Bool
+    private var listenerFamily: Int32 = AF_UNSPEC
     private var peers: [Int32: Peer] = [:]
     /// Counts activity, to find the least recently active peer when there are too many.
     private var clock: UInt64 = 0
@@ -67,24 +76,42 @@ public final class ZeroMQControlServer {
         var endOfInput = false
         /// `connection` may hold a whole message not yet taken.
         var mayHaveMessage = false
+        /// Whether its requests are served, decided once at accept.
+        let admission: PeerAdmission
 
-        init(descriptor: Int32, connection: ZMTPConnection, lastActive: UInt64) {
+        init(descriptor: Int32, connection: ZMTPConnection, lastActive: UInt64, admission: PeerAdmission) {
             self.descriptor = descriptor
             self.connection = connection
             self.lastActive = lastActive
+            self.admission = admission
         }
+    }
+
+    /// The environment variable that lets teamd bind ZeroMQ to an address other hosts can
+    /// reach (`1`); `allowRemote`'s default.
+    public static let allowRemoteVariable = "TEAMD_ZMQ_ALLOW_REMOTE"
+
+    /// Whether the environment allows a remote bind (`TEAMD_ZMQ_ALLOW_REMOTE=1`).
+    public static var remoteAllowedByEnvironment: Bool {
+        getenv(allowRemoteVariable).map { String(cString: $0) } == "1"
     }
 
     /// Binds a REP socket to `address`.
     ///
-    /// An `ipc://` socket file is created root-only (umask 077 around the bind), like the
-    /// UNIX socket: whoever can connect can reconfigure the team. A stale socket file at the
-    /// path is replaced, as libzmq does. A `tcp://` address is open to every local user who
-    /// can reach it, as with the C teamd.
-    public init(address: String, maximumRequestSize: Int = ControlRequest.maximumEncodedSize)
-        throws(ZeroMQServerError)
+    /// Only root may call teamd's methods, as on the UNIX socket: an `ipc://` peer's uid comes
+    /// from SO_PEERCRED, a `tcp://` peer on this host is found with NETLINK_SOCK_DIAG and its
+    /// socket's owner taken; anyone else gets `PermissionDenied` for every request. An `ipc://`
+    /// socket file is also created root-only (umask 077 around the bind). A stale socket file
+    /// at the path is replaced, as libzmq does.
+    ///
+    /// A `tcp://` address that is not a loopback one is refused unless `allowRemote`: ZMTP's
+    /// NULL mechanism authenticates nobody, so with it any host that can reach the port can
+    /// reconfigure the team (the C teamd binds it all the same).
+    public init(address: String, maximumRequestSize: Int = ControlRequest.maximumEncodedSize,
+                allowRemote: Bool = ZeroMQControlServer.remoteAllowedByEnvironment) throws(ZeroMQServerError)
     {
         self.address = address
+        self.allowRemote = allowRemote
         self.maximumRequestSize = min(maximumRequestSize, ControlRequest.maximumEncodedSize)
         let operation = "zmq_bind \(address)"
         let endpoint: ZeroMQEndpoint
@@ -92,6 +119,12 @@ public final class ZeroMQControlServer {
             endpoint = try ZeroMQEndpoint(parsing: address, forBinding: true)
         } catch {
             throw .system(operation: operation, errno: error.errno)
+        }
+        if case .tcp = endpoint, !allowRemote {
+            switch ZeroMQSocket.address(endpoint) {
+            case .success(let resolved): guard resolved.isLoopback else { throw .remoteBindRefused(address) }
+            case .failure(let error): throw .system(operation: operation, errno: error.rawValue)
+            }
         }
         var filePath: String?
         if case .ipc(let path) = endpoint, !path.hasPrefix("@") {
@@ -103,7 +136,9 @@ public final class ZeroMQControlServer {
         let result = ZeroMQSocket.listen(endpoint)
         if filePath != nil { umask(savedMask) }
         switch result {
-        case .success(let descriptor): listener = descriptor
+        case .success(let descriptor):
+            listener = descriptor
+            if case .ipc = endpoint { listenerFamily = AF_UNIX } else { listenerFamily = AF_INET }
         case .failure(let error): throw .system(operation: operation, errno: error.rawValue)
         }
         if let filePath {
@@ -184,9 +219,11 @@ public final class ZeroMQControlServer {
             var one: Int32 = 1
             _ = setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             clock += 1
+            let admission = listenerFamily == AF_UNIX
+                ? PeerAdmission.unixPeer(descriptor) : PeerAdmission.tcpPeer(descriptor, allowRemote: allowRemote)
             let peer = Peer(descriptor: descriptor,
                             connection: ZMTPConnection(socketType: .rep, maximumMessageSize: maximumRequestSize),
-                            lastActive: clock)
+                            lastActive: clock, admission: admission)
             peers[descriptor] = peer
         }
     }
@@ -268,7 +305,7 @@ public final class ZeroMQControlServer {
             // A PING may have queued a PONG.
             guard flush(peer, &events) else { return }
             budget -= 1
-            peer.connection.send(message: reply(to: message, handler: handler, events: &events))
+            peer.connection.send(message: reply(to: message, from: peer, handler: handler, events: &events))
             guard flush(peer, &events) else { return }
         }
         // The handshake may have queued our READY.
@@ -281,11 +318,15 @@ public final class ZeroMQControlServer {
     /// The REP side of the envelope (23/ZMTP "REP"): the frames up to and including the first
     /// empty one (a REQ peer sends just that delimiter) go back in front of the reply. The
     /// request is the rest, one part from teamdctl; several parts are taken together.
-    private func reply(to message: [[UInt8]], handler: (ControlRequest) -> ControlReply,
+    private func reply(to message: [[UInt8]], from peer: Peer, handler: (ControlRequest) -> ControlReply,
                        events: inout [ZeroMQServerEvent]) -> [[UInt8]]
     {
         let delimiter = message.firstIndex { $0.isEmpty }
         let envelope = delimiter.map { Array(message[...$0]) } ?? []
+        if let refusal = peer.admission.refusal {
+            events.append(.rejected(refusal))
+            return envelope + [refusal.reply.encoded()]
+        }
         let body = Array(message[(delimiter.map { $0 + 1 } ?? 0)...].joined())
         let reply: ControlReply
         do throws(ControlRequestError) {

@@ -45,6 +45,9 @@ public struct ControlErrorCode: RawRepresentable, Hashable, Sendable, Expressibl
     /// `InvalidRequest` (swift-team): a datagram that is not a request (empty, too large,
     /// not starting with `REQUEST`, not UTF-8). The C teamd ignores those silently.
     public static let invalidRequest: ControlErrorCode = "InvalidRequest"
+    /// `PermissionDenied` (swift-team): the peer of the UNIX socket or of ZeroMQ is not root.
+    /// The C teamd has no such check on ZeroMQ.
+    public static let permissionDenied: ControlErrorCode = "PermissionDenied"
 }
 
 /// A failed control call as teamd reports it: a code and a one-line message.
@@ -81,4 +84,7 @@ public struct ControlError: Error, Hashable, Sendable, CustomStringConvertible {
         code: .operationNotSupported, message: "Operation not supported.")
     public static let itemValueSetFailed = ControlError(
         code: .itemValueSetFailed, message: "Failed to set item value.")
+    /// swift-team's: a request from a peer that is not root.
+    public static let permissionDenied = ControlError(
+        code: .permissionDenied, message: "Only root may control teamd.")
 }

@@ -169,6 +169,8 @@ public enum ControlRequestError: Error, Hashable, Sendable, CustomStringConverti
     /// An argument (0-based index) with a newline, which ZeroMQ framing cannot carry
     /// (a client-side error: nothing is sent).
     case newlineInArgument(ControlMethod, argument: Int)
+    /// A request from a peer that is not root (its uid, when the kernel said): not decoded.
+    case permissionDenied(uid: UInt32?)
 
     public var description: String {
         switch self {
@@ -186,6 +188,8 @@ public enum ControlRequestError: Error, Hashable, Sendable, CustomStringConverti
             return "\(method.rawValue) argument \(index + 1) is not valid UTF-8"
         case .newlineInArgument(let method, let index):
             return "\(method.rawValue) argument \(index + 1) contains a newline, which ZeroMQ framing cannot carry"
+        case .permissionDenied(let uid):
+            return "request from \(uid.map { "uid \($0)" } ?? "a peer of unknown uid") refused: only root may control teamd"
         }
     }
 
@@ -198,6 +202,8 @@ public enum ControlRequestError: Error, Hashable, Sendable, CustomStringConverti
             return .failure(.invalidArguments)
         case .unknownMethod(let name):
             return .failure(ControlError(code: .unknownMethod, message: "Unknown method \"\(name)\"."))
+        case .permissionDenied:
+            return .failure(.permissionDenied)
         case .empty, .tooLarge, .containsNUL, .notARequest, .missingMethod:
             return .failure(ControlError(code: .invalidRequest, message: "Invalid request: \(description)."))
         }
