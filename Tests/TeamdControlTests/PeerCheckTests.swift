@@ -98,21 +98,27 @@ struct PeerCheckTests {
         #expect(PeerAdmission.root.refusal == nil)
     }
 
-    @Test("the UNIX socket keeps at most its cap of clients; more are accepted and closed")
+    @Test("the UNIX socket keeps at most its cap of clients: a new one replaces the least recently active")
     func connectionCap() throws {
         let directory = TemporaryDirectory()
         let server = try UnixControlServer(path: directory.file("cap.sock"), maximumConnections: 3)
-        let clients = try (0..<5).map { _ in try RawClient(path: server.path) }
+        let first = try RawClient(path: server.path)
+        _ = server.handleReadable(server.listeningDescriptor)
+        first.send(ControlRequest.stateDump.encoded())
+        server.serve(readable: server.activeConnections[0].descriptor) { _ in .success("{}") }
+        #expect(first.receiveNow() == Array("REPLY_SUCCESS\n{}".utf8))
+        let idle = try (0..<4).map { _ in try RawClient(path: server.path) }
         _ = server.handleReadable(server.listeningDescriptor)
         #expect(server.activeConnections.count == 3)
-        // The two beyond the cap see their connection end; the first three are served.
-        for client in clients[3...] {
+        // The first client spoke before the idle ones connected: it went first, then the
+        // oldest idle one. They see their connection end; the newest three are served.
+        for client in [first, idle[0]] {
             var byte: UInt8 = 0
-            #expect(recv(client.descriptor, &byte, 1, 0) == 0)
+            #expect(recv(client.descriptor, &byte, 1, Int32(MSG_DONTWAIT)) == 0)
         }
-        clients[0].send(ControlRequest.stateDump.encoded())
-        server.serve(readable: server.activeConnections[0].descriptor) { _ in .success("{}") }
-        #expect(clients[0].receiveNow() == Array("REPLY_SUCCESS\n{}".utf8))
+        idle[3].send(ControlRequest.stateDump.encoded())
+        server.serve(readable: server.activeConnections[2].descriptor) { _ in .success("{}") }
+        #expect(idle[3].receiveNow() == Array("REPLY_SUCCESS\n{}".utf8))
         // The listener is not left readable: nothing waits in its backlog.
         var entry = pollfd(fd: server.listeningDescriptor, events: Int16(POLLIN), revents: 0)
         #expect(poll(&entry, 1, 0) == 0)

@@ -9,6 +9,8 @@
   control-abuse.py zmq-big ADDRESS SIZE     a ZeroMQ message of SIZE bytes; reply or TIMEOUT
   control-abuse.py dbus DEVICE METHOD ARG.. a D-Bus call (sd-bus through ctypes); an ARG of the form
                                             @SIZE is SIZE bytes of "a"; prints the reply or the error
+  control-abuse.py dbus-signals DEVICE COUNT SIZE  COUNT unicast signals to teamd, each one `ay` of
+                                            SIZE bytes (sd-bus through ctypes); prints SENT COUNT
 Exit status 0 when something (a reply, an error, a close) came back, as expected; 2 on usage errors.
 """
 import ctypes
@@ -146,6 +148,33 @@ def dbus(device, method, args):
         print("REPLY (no value)")
 
 
+def dbus_signals(device, count, size):
+    b = ctypes.CDLL("libsystemd.so.0", use_errno=True)
+    bus = ctypes.c_void_p()
+    if b.sd_bus_open_system(ctypes.byref(bus)) < 0:
+        print("NO BUS")
+        return
+    b.sd_bus_message_new_signal.argtypes = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.c_char_p] * 3
+    b.sd_bus_message_set_destination.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    b.sd_bus_message_append_array.argtypes = [ctypes.c_void_p, ctypes.c_char, ctypes.c_void_p, ctypes.c_size_t]
+    b.sd_bus_send.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+    b.sd_bus_flush.argtypes = [ctypes.c_void_p]
+    b.sd_bus_message_unref.argtypes = [ctypes.c_void_p]
+    payload = ctypes.create_string_buffer(b"\xa5" * size, size)
+    for index in range(count):
+        msg = ctypes.c_void_p()
+        r = b.sd_bus_message_new_signal(bus, ctypes.byref(msg), b"/flood", b"org.example.Flood", b"Bytes")
+        r = r if r < 0 else b.sd_bus_message_set_destination(msg, ("org.libteam.teamd." + device).encode())
+        r = r if r < 0 else b.sd_bus_message_append_array(msg, b"y", payload, size)
+        r = r if r < 0 else b.sd_bus_send(bus, msg, None)
+        r = r if r < 0 else b.sd_bus_flush(bus)
+        b.sd_bus_message_unref(msg)
+        if r < 0:
+            print("SEND FAILED at %d: %d" % (index, r))
+            return
+    print("SENT %d" % count)
+
+
 def main(argv):
     if len(argv) < 3:
         sys.stderr.write(__doc__)
@@ -165,6 +194,8 @@ def main(argv):
         zmq(argv[2], b"REQUEST\nPortAdd\n" + b"a" * int(argv[3]) + b"\n", timeout_ms=3000)
     elif mode == "dbus":
         dbus(argv[2], argv[3], argv[4:])
+    elif mode == "dbus-signals":
+        dbus_signals(argv[2], int(argv[3]), int(argv[4]))
     else:
         sys.stderr.write(__doc__)
         return 2

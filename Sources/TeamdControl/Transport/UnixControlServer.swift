@@ -75,8 +75,9 @@ public final class UnixControlServer {
     /// `USOCK_MAX_CLIENT_COUNT`, the listen backlog of the C teamd.
     public static let defaultBacklog: Int32 = 10
 
-    /// How many clients are kept at once; a client beyond it is accepted and closed at once,
-    /// so that the listener's backlog never fills and poll does not report it again and again.
+    /// How many clients are kept at once. A new client beyond it, or one that finds teamd
+    /// out of descriptors, takes the place of the least recently active one, so that idle or
+    /// stuck clients can neither lock teamdctl out nor leave the listener readable for ever.
     public static let defaultMaximumConnections = 1024
 
     /// How many datagrams one `handleReadable` call takes from one connection, so
@@ -165,13 +166,14 @@ public final class UnixControlServer {
     }
 
     /// The descriptors to poll for reading: the listening socket first, then every
-    /// connection in the order they were accepted. Rebuild the poll set from this after
+    /// connection, the least recently active first. Rebuild the poll set from this after
     /// each `handleReadable`, since connections come and go.
     public var descriptors: [Int32] {
         listeningDescriptor >= 0 ? [listeningDescriptor] + connectionOrder.filter { !finishedSending.contains($0) } : []
     }
 
-    /// The connected clients, in the order they were accepted.
+    /// The connected clients, the least recently active first (in the order they were accepted
+    /// until they send something).
     public var activeConnections: [ControlConnection] {
         connectionOrder.compactMap { descriptor in
             connections[descriptor].map { ControlConnection(descriptor: descriptor, serial: $0) }
@@ -188,6 +190,11 @@ public final class UnixControlServer {
         }
         guard let serial = connections[descriptor], !finishedSending.contains(descriptor) else { return [] }
         let connection = ControlConnection(descriptor: descriptor, serial: serial)
+        // The order is also the order of activity: the first one is the one to drop for room.
+        if connectionOrder.last != descriptor, let index = connectionOrder.firstIndex(of: descriptor) {
+            connectionOrder.remove(at: index)
+            connectionOrder.append(descriptor)
+        }
         var events: [ControlServerEvent] = []
         for _ in 0..<Self.datagramsPerCall {
             let length = nextDatagramLength(descriptor, flags: Int32(MSG_DONTWAIT))
@@ -324,9 +331,15 @@ public final class UnixControlServer {
                 case EAGAIN, EWOULDBLOCK: return events
                 case EMFILE, ENFILE:
                     // Out of descriptors: the client waiting would keep the listener readable
-                    // and the loop spinning. The spare descriptor makes room to take it off
-                    // the queue and close it.
+                    // and the loop spinning. The least recently active client makes room; with
+                    // none, the spare descriptor does, to take the waiting one off the queue
+                    // and close it.
                     events.append(.failed(.system(operation: "accept", errno: code)))
+                    if let oldest = activeConnections.first {
+                        drop(oldest)
+                        events.append(.closed(oldest))
+                        continue
+                    }
                     guard spareDescriptor >= 0 else { return events }
                     Glibc.close(spareDescriptor)
                     let waiting = accept(listeningDescriptor, nil, nil)
@@ -339,12 +352,9 @@ public final class UnixControlServer {
                     return events
                 }
             }
-            guard connections.count < maximumConnections else {
-                // Over the cap: closed at once (the client sees its connection end).
-                Glibc.close(descriptor)
-                events.append(.failed(.system(operation: "accept (\(maximumConnections) clients already)",
-                                              errno: EMFILE)))
-                continue
+            if connections.count >= maximumConnections, let oldest = activeConnections.first {
+                drop(oldest)
+                events.append(.closed(oldest))
             }
             let admission = PeerAdmission.unixPeer(descriptor)
             if admission != .root { refusedPeers[descriptor] = admission }

@@ -1,0 +1,124 @@
+#!/bin/bash
+# Who may control our teamd, and what an unprivileged user can make it spend (issue 15, items 1, 2, 8):
+# - as uid 65534, PortRemove is refused (PermissionDenied) on ZeroMQ ipc://@abstract and on
+#   tcp://127.0.0.1 (the client socket's owner from NETLINK_SOCK_DIAG), and on the UNIX socket made
+#   world-writable (SO_PEERCRED); tp1 stays enslaved; the same from root works;
+# - a non-loopback tcp:// bind is refused unless TEAMD_ZMQ_ALLOW_REMOTE=1;
+# - as uid 65534, 20 unicast signals with a 32 MiB `ay` body over the system bus: teamd's VmHWM
+#   grows by less than 64 MiB and it answers `state` within 1 s afterwards;
+# - 1100 idle connections on the UNIX socket: teamd's CPU stays under 5% over 10 s, `state`
+#   answers within 1 s, PortAdd still works.
+# lab-timeout: 600
+. "$(dirname "$0")/../lib.sh"
+[ -x "$BIN/teamd" ] || fail "no teamd in $BIN (build it first)"
+lab_modules
+start_system_bus
+veth_pair tp0 tq0
+veth_pair tp1 tq1
+# Tools uid 65534 can run (the repository may not be readable to it).
+cp "$LAB_REPO/lab/tools/control-abuse.py" /tmp/control-abuse.py
+chmod 755 /tmp/control-abuse.py
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+abuse() { python3 /tmp/control-abuse.py "$@"; }
+enslaved() { ip -o link show "$1" | grep -q "master team0"; }
+CONFIG='{"runner":{"name":"activebackup"},"ports":{"tp0":{},"tp1":{}}}'
+REMOVE='REQUEST\nPortRemove\ntp1\n'
+
+# zmq_case ADDRESS: nobody is refused, root is served.
+zmq_case() {
+    local address=$1
+    start_teamd ours team0 "$CONFIG" -D -Z "$address"
+    wait_until 10 enslaved tp1
+    local out
+    out=$(nobody python3 /tmp/control-abuse.py zmq "$address" "$REMOVE")
+    expect_contains "uid 65534 PortRemove on $address" $'REPLY_ERROR\nPermissionDenied' "$out"
+    enslaved tp1 || fail "tp1 released after a refused PortRemove on $address"
+    "$BIN/teamdctl" -Z "$address" team0 port remove tp1 || fail "root PortRemove on $address failed"
+    wait_until 5 sh -c "! ip -o link show tp1 | grep -q 'master team0'"
+    "$BIN/teamdctl" -Z "$address" team0 port add tp1 || fail "root PortAdd on $address failed"
+    wait_until 5 enslaved tp1
+    log "$address: uid 65534 refused, tp1 kept; root removed and re-added it"
+    stop_teamd ours team0
+}
+zmq_case ipc://@team0-control
+zmq_case tcp://127.0.0.1:5555
+
+# A bind other hosts can reach needs the explicit allowance.
+rc=0
+"$BIN/teamd" -t team1 -c '{"runner":{"name":"roundrobin"}}' -Z tcp://0.0.0.0:5556 2>/tmp/remote.err || rc=$?
+expect_eq "remote bind: exit status" 1 "$rc"
+expect_contains "remote bind: message" "TEAMD_ZMQ_ALLOW_REMOTE=1" "$(cat /tmp/remote.err)"
+ip link show team1 >/dev/null 2>&1 && fail "team1 left behind after a refused bind"
+TEAMD_ZMQ_ALLOW_REMOTE=1 start_teamd ours team1 '{"runner":{"name":"roundrobin"}}' -Z tcp://0.0.0.0:5556
+expect_eq "allowed remote bind answers" roundrobin "$("$BIN/teamdctl" -Z tcp://127.0.0.1:5556 team1 state item get setup.runner_name)"
+stop_teamd ours team1
+log "tcp://0.0.0.0 refused without TEAMD_ZMQ_ALLOW_REMOTE=1, served with it"
+
+start_teamd ours team0 "$CONFIG" -D
+wait_until 10 has_bus_name org.libteam.teamd.team0
+wait_until 10 enslaved tp1
+pid=$(cat /var/run/teamd/team0.pid)
+SOCK=/var/run/teamd/team0.sock
+
+# The UNIX socket opened to everyone still serves only root.
+chmod 0777 "$SOCK"
+chmod 0755 /var/run/teamd
+out=$(nobody python3 /tmp/control-abuse.py usock "$SOCK" "$REMOVE")
+expect_contains "uid 65534 PortRemove on the UNIX socket" $'REPLY_ERROR\nPermissionDenied' "$out"
+enslaved tp1 || fail "tp1 released after a refused PortRemove on the UNIX socket"
+log "UNIX socket: uid 65534 refused (SO_PEERCRED), tp1 kept"
+
+# state_within_1s: teamdctl state answers within a second.
+state_within_1s() { timeout 1 "$BIN/teamdctl" team0 state item get setup.runner_name >/dev/null; }
+hwm() { awk '/^VmHWM/ {print $2}' "/proc/$pid/status"; }
+
+before=$(hwm)
+out=$(nobody python3 /tmp/control-abuse.py dbus-signals team0 20 $((32 * 1024 * 1024 - 4096)))
+expect_eq "uid 65534 sent the signals" "SENT 20" "$out"
+# The bus delivers them after the sender has flushed: wait until teamd has read them all (its
+# bus socket has nothing queued and it answers a D-Bus call), then measure.
+bus_drained() { ! ss -x -p | awk -v p="pid=$pid," '$0 ~ p && $3 > 0 {n++} END {exit n ? 0 : 1}'; }
+dbus_answers() { [ "$(abuse dbus team0 StateItemValueGet setup.runner_name)" = "REPLY activebackup" ]; }
+wait_until 180 bus_drained
+wait_until 60 dbus_answers
+state_within_1s || fail "teamd did not answer state within 1 s after the signals"
+after=$(hwm)
+growth=$(( (after - before) / 1024 ))
+log "20 signals of 32 MiB: VmHWM $before kB -> $after kB (+$growth MiB)"
+[ "$growth" -lt 64 ] || fail "VmHWM grew by $growth MiB"
+kill -0 "$pid" || fail "teamd died"
+
+# 1100 idle connections.
+python3 - "$SOCK" <<'PY' &
+import resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+held = []
+for _ in range(1100):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.setblocking(False)
+    try:
+        s.connect(sys.argv[1])
+    except BlockingIOError:
+        pass
+    held.append(s)
+open("/tmp/held", "w").write("%d\n" % len(held))
+time.sleep(60)
+PY
+holder=$!
+wait_until 10 test -s /tmp/held
+sleep 1
+ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+t0=$(ticks)
+sleep 10
+t1=$(ticks)
+cpu=$(( (t1 - t0) * 100 / (10 * $(getconf CLK_TCK)) ))
+log "1100 idle connections: teamd CPU ${cpu}% over 10 s"
+[ "$cpu" -lt 5 ] || fail "teamd used ${cpu}% CPU with 1100 idle connections"
+state_within_1s || fail "teamd did not answer state within 1 s with 1100 idle connections"
+"$BIN/teamdctl" team0 port remove tp1 || fail "PortRemove with 1100 idle connections"
+"$BIN/teamdctl" team0 port add tp1 || fail "PortAdd with 1100 idle connections"
+wait_until 5 enslaved tp1
+kill "$holder"
+log "1100 idle connections: state within 1 s, PortRemove and PortAdd work"
+stop_teamd ours team0
+log "PASS"
