@@ -1,6 +1,7 @@
 import Testing
 import TeamJSON
 import TeamdControl
+import TeamdctlCLI
 
 /// Our teamd's lacp dump has what the C teamd's has not: `ports.X.runner.statistics` and SONiC's
 /// `runner.fallback`. The C teamdctl ignores them; ours shows them (statistics with -v only).
