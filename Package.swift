@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "TeamdctlCLI", dependencies: ["TeamdControl", "TeamJSON", "SystemSupport"], swiftSettings: strict),
         // Thin executables.
         .executableTarget(name: "teamd", dependencies: [
-            "TeamdCore", .product(name: "Logging", package: "swift-log"),
+            "TeamdCore", "TeamKit", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "teamdctl", dependencies: ["TeamdctlCLI", "SystemSupport"], swiftSettings: strict),
         .executableTarget(name: "teamnl", dependencies: ["TeamKit", "TeamWire", "SystemSupport"], swiftSettings: strict),
@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "TeamJSONTests", dependencies: ["TeamJSON"], swiftSettings: strict),
         .testTarget(name: "PacketsTests", dependencies: ["Packets"], swiftSettings: strict),
         .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting"], swiftSettings: strict),
-        .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamTesting", "TeamJSON", "Packets"],
+        .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamdControl", "TeamTesting", "TeamJSON", "Packets"],
                     swiftSettings: strict),
         .testTarget(name: "TeamdExporterTests", dependencies: ["TeamdExporter", "TeamJSON"], exclude: ["Fixtures"],
                     swiftSettings: strict),

@@ -5,6 +5,7 @@ import TeamJSON
 import TeamKit
 import TeamTesting
 import TeamWire
+import TeamdControl
 @testable import TeamdCore
 
 /// A port's LACP socket in memory: what the daemon sends is kept, what a test queues is received.
@@ -35,7 +36,10 @@ final class FakeFramePort: FramePort {
 /// The daemon against the fake kernel with fake LACP sockets.
 final class LACPDaemonHarness {
     let kernel = FakeKernel()
-    let daemon: Daemon
+    let access: KernelAccess
+    private var started: Daemon?
+    /// The daemon, once `start()` made it.
+    var daemon: Daemon { started! }
     /// The sockets the daemon opened, by port ifindex.
     final class Sockets { var byPort: [UInt32: FakeFramePort] = [:] }
     let sockets = Sockets()
@@ -54,18 +58,27 @@ final class LACPDaemonHarness {
             sockets.byPort[index] = port
             return port
         }
-        daemon = try Daemon(config: try TeamdConfig(parsing: configText), options: DaemonOptions(deviceName: "team0"),
-                            kernel: access, clock: { 0 })
+        self.access = access
+        config = try TeamdConfig(parsing: configText)
+    }
+    let config: TeamdConfig
+
+    /// Starts the daemon: the device opened, the ports added.
+    func start() throws {
+        started = try Daemon.start(config: config, options: DaemonOptions(deviceName: "team0"), kernel: access,
+                                   clock: { 0 })
     }
 
-    func pump() { for _ in 0..<4 { for fd in daemon.descriptors { daemon.handleReadable(fd) } } }
+    func pump(sourceLocation: SourceLocation = #_sourceLocation) {
+        pumpUntilQuiet(daemon, kernel, sourceLocation: sourceLocation)
+    }
 
     var team: UInt32 { kernel.index(of: "team0") ?? 0 }
     func index(_ name: String) -> UInt32 { kernel.index(of: name)! }
     func option(_ name: String, port: String) -> TeamOptionValue? {
         kernel.options(ofTeam: team).first { $0.name == name && $0.portIndex == index(port) }?.value
     }
-    func item(_ path: String) -> ControlResult { daemon.call(method: "StateItemValueGet", arguments: [path]) }
+    func item(_ path: String) -> ControlReply { daemon.call(method: "StateItemValueGet", arguments: [path]) }
     func setTeamUp() throws {
         try RouteClient(transport: kernel.makeTransport(.route)).setUp(true, index: team)
         pump()
@@ -95,7 +108,7 @@ struct DaemonLACPTests {
     @Test("start: loadbalance mode, one LACP socket per port, carrier down; nothing sent while the team is down")
     func start() throws {
         let h = try LACPDaemonHarness(lacpConfig)
-        try h.daemon.start()
+        try h.start()
         h.pump()
         #expect(h.kernel.options(ofTeam: h.team).first { $0.name == "mode" }?.value == .string("loadbalance"))
         #expect(Set(h.ports.keys) == [h.index("eth0"), h.index("eth1")])
@@ -108,7 +121,7 @@ struct DaemonLACPTests {
     @Test("with the team up and a partner in sync: both ports enabled, carrier up, state as the C teamd's")
     func aggregate() throws {
         let h = try LACPDaemonHarness(lacpConfig)
-        try h.daemon.start()
+        try h.start()
         try h.setTeamUp()
         let teamMAC = h.kernel.links[h.team]!.address
         for (index, port) in h.ports {
@@ -127,7 +140,7 @@ struct DaemonLACPTests {
         #expect(h.item("ports.eth0.runner.actor_lacpdu_info.state") == .success("63"))
         #expect(h.item("runner.select_policy") == .success("lacp_prio"))
         #expect(h.item("runner.sys_prio") == .success("65535"))
-        guard case .success(let dump?) = h.daemon.call(method: "StateDump", arguments: []),
+        guard case .success(let dump) = h.daemon.call(method: "StateDump", arguments: []),
               let state = try? JSONValue(parsing: dump) else { Issue.record("no state dump"); return }
         let runner = try #require(state["ports"]?["eth0"]?["runner"]?.objectValue)
         // The C teamd's keys, plus SONiC's partner_retry_count (patch 0015) and statistics (its PR 23380),
@@ -141,24 +154,24 @@ struct DaemonLACPTests {
     @Test("state item set ports.X.runner.aggregator.selected: true is done, false OpNotSupp, bad value fails")
     func setAggregatorSelected() throws {
         let h = try LACPDaemonHarness(lacpConfig)
-        try h.daemon.start()
+        try h.start()
         try h.setTeamUp()
         h.partnerAnswers()
         let set = { (path: String, value: String) in h.daemon.call(method: "StateItemValueSet", arguments: [path, value]) }
-        #expect(set("ports.eth1.runner.aggregator.selected", "true") == .success(nil))
+        #expect(set("ports.eth1.runner.aggregator.selected", "true") == .success(""))
         #expect(set("ports.eth1.runner.aggregator.selected", "false")
-                == .failure(code: "OpNotSupp", message: "Operation not supported."))
+                == .failure(ControlError(code: "OpNotSupp", message: "Operation not supported.")))
         #expect(set("ports.eth1.runner.aggregator.selected", "yes")
-                == .failure(code: "ItemValueSetFail", message: "Failed to set item value."))
-        #expect(set("ports.eth1.runner.state", "current") == .failure(code: "OpNotSupp", message: "Operation not supported."))
+                == .failure(ControlError(code: "ItemValueSetFail", message: "Failed to set item value.")))
+        #expect(set("ports.eth1.runner.state", "current") == .failure(ControlError(code: "OpNotSupp", message: "Operation not supported.")))
         #expect(set("ports.eth9.runner.aggregator.selected", "true")
-                == .failure(code: "PathDoesNotExist", message: "Item path does not exist."))
+                == .failure(ControlError(code: "PathDoesNotExist", message: "Item path does not exist.")))
     }
 
     @Test("bad frames from the wire are dropped; the daemon goes on")
     func badFrames() throws {
         let h = try LACPDaemonHarness(lacpConfig)
-        try h.daemon.start()
+        try h.start()
         try h.setTeamUp()
         h.partnerAnswers()
         let eth0 = try #require(h.ports[h.index("eth0")])
@@ -172,7 +185,7 @@ struct DaemonLACPTests {
     @Test("on stop every port tells its partner it leaves the aggregate before its socket closes")
     func stopSaysGoodbye() throws {
         let h = try LACPDaemonHarness(lacpConfig)
-        try h.daemon.start()
+        try h.start()
         try h.setTeamUp()
         h.partnerAnswers()
         #expect(h.ports.values.allSatisfy { $0.lastPDU?.actor.state.contains(.synchronization) == true })
@@ -184,12 +197,12 @@ struct DaemonLACPTests {
     @Test("a removed port's socket is closed and its descriptor leaves the poll set")
     func portRemoved() throws {
         let h = try LACPDaemonHarness(lacpConfig)
-        try h.daemon.start()
+        try h.start()
         try h.setTeamUp()
         let fd = try #require(h.ports[h.index("eth1")]).pollDescriptor
         weak let socket = h.ports[h.index("eth1")]
         h.ports[h.index("eth1")] = nil
-        #expect(h.daemon.call(method: "PortRemove", arguments: ["eth1"]) == .success(nil))
+        #expect(h.daemon.call(method: "PortRemove", arguments: ["eth1"]) == .success(""))
         #expect(!h.daemon.descriptors.contains(fd))
         #expect(socket == nil, "the daemon let the socket go")
     }

@@ -2,6 +2,7 @@ import Packets
 import Testing
 import TeamJSON
 import TeamWire
+import TeamdControl
 @testable import TeamdCore
 
 @Suite("loadbalance runner")
@@ -40,7 +41,7 @@ struct LoadBalanceRunnerTests {
         for config in [#"{"runner":{"name":"loadbalance","tx_hash":["eth","l4"]},"ports":{"eth0":{},"eth1":{}}}"#,
                        #"{"runner":{"name":"lacp","tx_hash":["eth","l4"]},"ports":{"eth0":{},"eth1":{}}}"#] {
             let h = try LACPDaemonHarness(config)
-            try h.daemon.start()
+            try h.start()
             h.pump()
             let options = h.kernel.options(ofTeam: h.team)
             #expect(options.first { $0.name == "mode" }?.value == .string("loadbalance"))
@@ -48,7 +49,7 @@ struct LoadBalanceRunnerTests {
                     == BPFProgram.transmitHash([.eth, .l4]).instructions.flatMap(\.encoded))
         }
         let lb = try LACPDaemonHarness(#"{"runner":{"name":"loadbalance"},"ports":{"eth0":{},"eth1":{}}}"#)
-        try lb.daemon.start()
+        try lb.start()
         lb.pump()
         #expect(lb.option("enabled", port: "eth0") == .bool(true))
         #expect(lb.ports.isEmpty, "loadbalance opens no packet socket")

@@ -4,6 +4,7 @@ import TeamJSON
 import TeamKit
 import TeamTesting
 import TeamWire
+import TeamdControl
 @testable import TeamdCore
 
 /// A watcher's packet socket as the daemon sees it: what it sent, and frames queued for it to read.
@@ -55,11 +56,13 @@ struct PingDaemonTests {
             return port
         }
         let clock = self.clock
-        return try Daemon(config: try TeamdConfig(parsing: config), options: DaemonOptions(deviceName: "team0"),
-                          kernel: access, clock: { clock.now })
+        return try Daemon.start(config: try TeamdConfig(parsing: config), options: DaemonOptions(deviceName: "team0"),
+                                kernel: access, clock: { clock.now })
     }
 
-    func pump(_ d: Daemon) { for _ in 0..<4 { for fd in d.descriptors { d.handleReadable(fd) } } }
+    func pump(_ d: Daemon, sourceLocation: SourceLocation = #_sourceLocation) {
+        pumpUntilQuiet(d, kernel, sourceLocation: sourceLocation)
+    }
 
     func advance(_ d: Daemon, by ms: Int64) {
         clock.now += ms
@@ -81,7 +84,6 @@ struct PingDaemonTests {
             {"runner": {"name": "activebackup"}, "ports": {"eth0": {"prio": 10}, "eth1": {}},
              "link_watch": {"name": "arp_ping", "target_host": "192.0.2.2", "interval": 100, "missed_max": 1}}
             """#)
-        try d.start()
         pump(d)
         #expect(sockets.count == 2)
         #expect(sockets.allSatisfy { $0.filter == .arpReplies(vlanID: nil) })
@@ -126,14 +128,12 @@ struct PingDaemonTests {
             {"runner": {"name": "activebackup"}, "ports": {"eth0": {}},
              "link_watch": [{"name": "nsna_ping", "target_host": "2001:db8::2"}, {"name": "ethtool"}]}
             """#)
-        try d.start()
         #expect(sockets.count == 1 && sockets[0].filter == .neighborAdvertisements())
         d.stop()
-        let bad = try daemon(#"""
-            {"ports": {"eth1": {}}, "link_watch": {"name": "arp_ping", "target_host": "no-such-host.invalid"}}
-            """#)
         #expect {
-            try bad.start()
+            try daemon(#"""
+                {"ports": {"eth1": {}}, "link_watch": {"name": "arp_ping", "target_host": "no-such-host.invalid"}}
+                """#)
         } throws: { error in
             "\(error)" == #"Failed to add port "eth1": arp_ping: target_host "no-such-host.invalid" does not resolve to an IPv4 address"#
         }

@@ -191,7 +191,7 @@ struct ARPProbeTests {
              "send_always": true}}
             """#)
         let watch = try #require(config.linkWatchers(forPort: "eth0").first)
-        var watcher = try #require(try Daemon.makeWatcher(watch, resolve: { _, _ in nil }))
+        var watcher = try #require(try PortRegistry.makeWatcher(watch, resolve: { _, _ in nil }))
         let port = pingPort(enabled: true)
         _ = watcher.handle(.frame(arpReply(to: IPv4Address(192, 0, 2, 1))), port: port, timer: timer)
         _ = watcher.handle(.timer, port: port, timer: timer)
@@ -289,7 +289,12 @@ struct PingWatcherEngineTests {
         let down = round(answering: [4])
         #expect(activePort(e) == "eth1")
         #expect(e.ports[name: "eth0"]?.isLinkUp == false)
-        #expect(down.contains(.setOption(TeamOptionID(name: "user_linkup", portIndex: 3), .bool(false))))
+        #expect(down.filter { if case .setOption = $0 { true } else { false } } == [
+            .enable(4, true),
+            .setOption(TeamOptionID(name: "activeport"), .u32(4)),
+            .enable(3, false),
+            .setOption(TeamOptionID(name: "user_linkup", portIndex: 3), .bool(false)),
+        ], "the option writes of the failover, in order")
         #expect(sends(round(answering: [4])) == [4], "the down port is not enabled, so it is quiet")
         _ = round(answering: [3, 4])
         #expect(activePort(e) == "eth0", "eth0 answers again and has the higher prio")

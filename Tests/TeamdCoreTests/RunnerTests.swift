@@ -62,10 +62,13 @@ struct ActiveBackupTests {
         #expect(activePort(e) == "eth0")
         let down = e.kernelPortChanged(linkDown(3))
         #expect(activePort(e) == "eth1")
-        #expect(down.contains(.enable(3, false)))
-        #expect(down.contains(.enable(5, true)))
-        #expect(down.contains(.setOption(TeamOptionID(name: "activeport"), .u32(5))))
-        #expect(down.contains(.setOption(TeamOptionID(name: "user_linkup", portIndex: 3), .bool(false))))
+        // In this order: the new port carries traffic before the old one stops (activebackup's change_active).
+        #expect(down == [
+            .enable(5, true),
+            .setOption(TeamOptionID(name: "activeport"), .u32(5)),
+            .enable(3, false),
+            .setOption(TeamOptionID(name: "user_linkup", portIndex: 3), .bool(false)),
+        ])
         _ = e.kernelPortChanged(linkUp(3))
         #expect(activePort(e) == "eth0", "the higher prio port returns")
     }

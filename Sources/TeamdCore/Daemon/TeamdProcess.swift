@@ -3,32 +3,12 @@ import Logging
 import SystemSupport
 import TeamJSON
 import TeamKit
-
-/// A control transport the daemon serves (UNIX socket, D-Bus, ZeroMQ): it names the descriptors to
-/// poll and, when one is ready (or its timeout is due), reads requests and answers each with the handler.
-public protocol ControlTransport: AnyObject {
-    var descriptors: [Int32] { get }
-    /// The poll events wanted on one of `descriptors`: POLLIN unless the transport says otherwise
-    /// (D-Bus also wants POLLOUT while it has output queued).
-    func pollEvents(for fd: Int32) -> Int16
-    /// Milliseconds until the transport must run even without a ready descriptor (its library's own
-    /// timeouts, or input it has already read); `nil` for never.
-    func timeoutMilliseconds() -> Int64?
-    /// Called when poll reports anything on `fd` (readable, writable, hang-up).
-    func handleReadable(_ fd: Int32, handler: (_ method: String, _ arguments: [String]) -> ControlResult)
-    /// Called when `timeoutMilliseconds()` has run out.
-    func handleTimeout(handler: (_ method: String, _ arguments: [String]) -> ControlResult)
-    func close()
-}
-
-extension ControlTransport {
-    public func pollEvents(for fd: Int32) -> Int16 { Int16(POLLIN) }
-    public func timeoutMilliseconds() -> Int64? { nil }
-    public func handleTimeout(handler: (_ method: String, _ arguments: [String]) -> ControlResult) {}
-}
+import TeamdControl
 
 /// teamd as a process: command line, config, pid file, daemonizing, signals and the poll loop. The
-/// executable calls `TeamdProcess.main`; everything here is what the C teamd's main() does.
+/// executable calls `TeamdProcess.main`; everything here is what the C teamd's main() does, in three
+/// steps: `parse` (command line, config, names), `daemonize` (fork, wait for the child's word), `run`
+/// (pid file, the daemon, the control transports, the loop).
 public enum TeamdProcess {
     public static let runDirectory = "/var/run/teamd"
     public static let version = "1.32"
@@ -39,22 +19,73 @@ public enum TeamdProcess {
     public typealias ControlFactory = (_ deviceName: String, _ options: TeamdCommandLine, _ log: Logger) throws
         -> [any ControlTransport]
 
-    public static func main(arguments: [String], controls: ControlFactory) -> Int32 {
+    /// What one run of teamd was asked to do, once the command line and the config are read.
+    struct Invocation {
+        var argv0: String
+        var commandLine: TeamdCommandLine
+        var config: TeamdConfig
+        var device: String
+        var pidFile: String
+        var logOutput: String?
+        var logLevel: Logger.Level
+        var log: Logger
+
+        /// The logger for the daemon's lines, `ident` naming the device.
+        mutating func relog(daemonized: Bool) {
+            log = TeamdProcess.makeLogger(output: logOutput, daemonized: daemonized, ident: "\(argv0)_\(device)")
+            log.logLevel = logLevel
+        }
+    }
+
+    /// `kernel` is the real kernel's sockets (`KernelAccess.system`); `controls` builds the transports.
+    public static func main(arguments: [String], kernel: KernelAccess, controls: ControlFactory) -> Int32 {
+        var invocation: Invocation
+        switch parse(arguments) {
+        case .exit(let status): return status
+        case .proceed(let parsed): invocation = parsed
+        }
+        switch invocation.commandLine.command {
+        case .check: return PidFile.runningPID(invocation.pidFile) != nil ? 0 : 1
+        case .kill: return killRunning(invocation)
+        case .run: break
+        default: return 1
+        }
+        guard canRun(invocation) else { return 1 }
+        var ready = ReadyPipe()
+        if invocation.commandLine.daemonize {
+            switch daemonize(log: invocation.log) {
+            case .parent(let status): return status
+            case .child(let pipe):
+                ready = pipe
+                invocation.relog(daemonized: true)
+            }
+        }
+        return run(invocation, ready: &ready, kernel: kernel, controls: controls)
+    }
+
+    enum Parsed {
+        case exit(Int32)
+        case proceed(Invocation)
+    }
+
+    /// The command line and the config, decoded and validated before anything is touched; help and
+    /// version are answered here.
+    static func parse(_ arguments: [String]) -> Parsed {
         let argv0 = arguments.first.map { String($0.split(separator: "/").last ?? "teamd") } ?? "teamd"
         let commandLine: TeamdCommandLine
         do {
             commandLine = try TeamdCommandLine.parse(Array(arguments.dropFirst()))
         } catch {
             printError("\(argv0): \(error)")
-            return 1
+            return .exit(1)
         }
         switch commandLine.command {
         case .help:
             print(TeamdCommandLine.help(argv0: argv0), terminator: "")
-            return 0
+            return .exit(0)
         case .version:
             print("\(argv0) \(version)")
-            return 0
+            return .exit(0)
         case .run, .kill, .check:
             break
         }
@@ -63,138 +94,90 @@ public enum TeamdProcess {
         // child logs to syslog unless -l says otherwise, as libdaemon does.
         var log = makeLogger(output: output, daemonized: false, ident: argv0)
         log.logLevel = commandLine.debugLevel > 0 ? .debug : .info
-
-        // The config, decoded and validated before anything is touched.
         let config: TeamdConfig
         do {
             config = try loadConfig(commandLine, log: log)
         } catch {
             log.error("Failed to load config: \(error)")
-            return 1
+            return .exit(1)
         }
         for warning in config.warnings { log.warning("config: \(warning)") }
         if config.debugLevel > 0 { log.logLevel = .debug }
-
         guard let device = commandLine.teamDevice ?? config.device ?? (commandLine.command == .run ? generateName() : nil)
         else {
             log.error("Team device name not specified.")
+            return .exit(1)
+        }
+        var invocation = Invocation(
+            argv0: argv0, commandLine: commandLine, config: config, device: device,
+            pidFile: commandLine.pidFile ?? "\(runDirectory)/\(device).pid", logOutput: output,
+            logLevel: (commandLine.debugLevel > 0 || config.debugLevel > 0) ? .debug : .info, log: log)
+        invocation.relog(daemonized: false)
+        return .proceed(invocation)
+    }
+
+    /// `-k`: SIGTERM to the running daemon, then wait for it to go, as the C teamd does (5 s), polling
+    /// every 10 ms.
+    static func killRunning(_ invocation: Invocation) -> Int32 {
+        guard let pid = PidFile.runningPID(invocation.pidFile) else {
+            invocation.log.warning("Daemon not running")
             return 1
         }
-        let pidFile = commandLine.pidFile ?? "\(runDirectory)/\(device).pid"
-        let level: Logger.Level = (commandLine.debugLevel > 0 || config.debugLevel > 0) ? .debug : .info
-        log = makeLogger(output: output, daemonized: false, ident: "\(argv0)_\(device)")
-        log.logLevel = level
-
-        switch commandLine.command {
-        case .check:
-            return PidFile.runningPID(pidFile) != nil ? 0 : 1
-        case .kill:
-            guard let pid = PidFile.runningPID(pidFile) else {
-                log.warning("Daemon not running")
-                return 1
-            }
-            kill(pid, SIGTERM)
-            // Wait for it to go, as the C teamd does (5 s), polling every 10 ms.
-            for _ in 0..<500 {
-                if Glibc.kill(pid, 0) != 0 { return 0 }
-                usleep(10_000)
-            }
-            log.warning("Failed to kill daemon: timed out")
-            return 1
-        case .run:
-            break
-        default:
-            return 1
+        kill(pid, SIGTERM)
+        for _ in 0..<500 {
+            if Glibc.kill(pid, 0) != 0 { return 0 }
+            usleep(10_000)
         }
+        invocation.log.warning("Failed to kill daemon: timed out")
+        return 1
+    }
 
+    /// Root, and no daemon running for the device yet.
+    static func canRun(_ invocation: Invocation) -> Bool {
         guard getuid() == 0 else {
-            log.error("This program is intended to be run as root.")
-            return 1
+            invocation.log.error("This program is intended to be run as root.")
+            return false
         }
-        if let pid = PidFile.runningPID(pidFile) {
-            log.error("Daemon already running on PID \(pid).")
-            return 1
+        if let pid = PidFile.runningPID(invocation.pidFile) {
+            invocation.log.error("Daemon already running on PID \(pid).")
+            return false
         }
         mkdir(runDirectory, 0o755)
+        return true
+    }
 
-        // Daemonize: the parent waits (at most 20 s) for the child to say whether start-up worked.
-        var readyPipe: Int32 = -1
-        if commandLine.daemonize {
-            var fds: [Int32] = [0, 0]
-            pipe(&fds)
-            let pid = fork()
-            if pid < 0 {
-                log.error("Daemon fork failed.")
-                return 1
-            }
-            if pid > 0 {
-                close(fds[1])
-                var status: UInt8 = 1
-                let pipe = FileDescriptor(rawValue: fds[0])
-                if (try? Poll.wait(fds[0], for: Int16(POLLIN), until: .now.advanced(by: .seconds(20)))) == true,
-                   (try? withUnsafeMutableBytes(of: &status) { raw throws(Errno) in try pipe.read(into: raw) }) == 1 {
-                    if status != 0 { log.error("Daemon process failed.") }
-                    return Int32(status)
-                }
-                log.error("Could not receive return value from daemon process.")
-                return 1
-            }
-            close(fds[0])
-            readyPipe = fds[1]
-            log = makeLogger(output: output, daemonized: true, ident: "\(argv0)_\(device)")
-            log.logLevel = level
-            setsid()
-            chdir("/")
-            let null = open("/dev/null", O_RDWR)
-            if null >= 0 { dup2(null, 0); dup2(null, 1); dup2(null, 2); if null > 2 { close(null) } }
-        }
-        func report(_ status: UInt8) {
-            guard readyPipe >= 0 else { return }
-            try? FileDescriptor(rawValue: readyPipe).writeAll([status])
-            close(readyPipe)
-            readyPipe = -1
-        }
-
-        guard PidFile.create(pidFile) else {
-            log.error("Could not create PID file \(pidFile).")
-            report(1)
+    /// The daemon itself: pid file, signals, the team, the control transports, the loop; `ready` hears
+    /// whether start-up worked (the waiting parent of `-d`).
+    static func run(_ invocation: Invocation, ready: inout ReadyPipe, kernel: KernelAccess,
+                    controls: ControlFactory) -> Int32 {
+        let log = invocation.log
+        guard PidFile.create(invocation.pidFile) else {
+            log.error("Could not create PID file \(invocation.pidFile).")
+            ready.report(1)
             return 1
         }
-        defer { unlink(pidFile) }
-
+        defer { unlink(invocation.pidFile) }
         // Signals arrive on a descriptor (the self-pipe trick), read by the loop like everything else.
         let signalFD = SignalPipe.install([SIGINT, SIGTERM, SIGQUIT, SIGHUP])
-
-        var options = DaemonOptions(deviceName: device)
-        options.takeOver = commandLine.takeOver
-        options.forceRecreate = commandLine.forceRecreate
-        options.noQuitDestroy = commandLine.noQuitDestroy
-        options.noPorts = commandLine.noPorts
-        options.daemonized = commandLine.daemonize
-        options.pidFile = pidFile
-        options.debugLevel = commandLine.debugLevel
-        options.dbusEnabled = commandLine.dbus
-        options.zmqEnabled = commandLine.zmqAddress != nil
-
         let daemon: Daemon
         do {
-            daemon = try Daemon(config: config, options: options, logger: log)
-            try daemon.start()
+            daemon = try Daemon.start(config: invocation.config, options: daemonOptions(invocation), kernel: kernel,
+                                      logger: log)
         } catch {
             log.error("Failed: \(error)")
-            report(1)
+            ready.report(1)
             return 1
         }
         var transports: [any ControlTransport]
         do {
-            transports = try controls(device, commandLine, log)
+            transports = try controls(invocation.device, invocation.commandLine, log)
         } catch {
             log.error("Failed to init control interfaces: \(error)")
             daemon.stop()
-            report(1)
+            ready.report(1)
             return 1
         }
-        report(0)
+        ready.report(0)
         log.info("\(version) successfully started.")
         StartupCodeTrim.apply()
         let systemd = SystemdNotifier()  // nil unless systemd started us with NOTIFY_SOCKET
@@ -209,12 +192,25 @@ public enum TeamdProcess {
         return exit
     }
 
+    static func daemonOptions(_ invocation: Invocation) -> DaemonOptions {
+        let commandLine = invocation.commandLine
+        var options = DaemonOptions(deviceName: invocation.device)
+        options.takeOver = commandLine.takeOver
+        options.forceRecreate = commandLine.forceRecreate
+        options.noQuitDestroy = commandLine.noQuitDestroy
+        options.noPorts = commandLine.noPorts
+        options.daemonized = commandLine.daemonize
+        options.pidFile = invocation.pidFile
+        options.debugLevel = commandLine.debugLevel
+        options.dbusEnabled = commandLine.dbus
+        options.zmqEnabled = commandLine.zmqAddress != nil
+        return options
+    }
+
     /// The poll loop: team and link events, control requests, timers, signals.
     static func runLoop(daemon: Daemon, signalFD: Int32, transports: [any ControlTransport],
                         systemd: SystemdNotifier? = nil, log: Logger) -> Int32 {
-        let handler = { (method: String, arguments: [String]) -> ControlResult in
-            daemon.call(method: method, arguments: arguments)
-        }
+        let handler = { (request: ControlRequest) -> ControlReply in daemon.reply(to: request) }
         while !daemon.shouldQuit {
             var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
             fds += daemon.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
@@ -239,12 +235,9 @@ public enum TeamdProcess {
             }
             for entry in fds where entry.revents != 0 {
                 if entry.fd == signalFD {
-                    var signo: UInt8 = 0
-                    while read(signalFD, &signo, 1) == 1 {
-                        if [SIGINT, SIGTERM, SIGQUIT].contains(Int32(signo)) {
-                            log.warning("Got SIGINT, SIGQUIT or SIGTERM.")
-                            return 0
-                        }
+                    if SignalPipe.readTermination(signalFD) {
+                        log.warning("Got SIGINT, SIGQUIT or SIGTERM.")
+                        return 0
                     }
                 } else if daemon.descriptors.contains(entry.fd) {
                     daemon.handleReadable(entry.fd)
@@ -282,58 +275,5 @@ public enum TeamdProcess {
 
     static func printError(_ text: String) {
         try? FileDescriptor.standardError.writeAll((text + "\n").utf8)
-    }
-}
-
-/// Signals as bytes on a pipe: the handler only writes the signal number, the poll loop reads it.
-enum SignalPipe {
-    nonisolated(unsafe) static var writeEnd: Int32 = -1
-
-    /// Installs handlers for `signals` and returns the pipe's read end.
-    static func install(_ signals: [Int32]) -> Int32 {
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { return -1 }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
-        writeEnd = fds[1]
-        for sig in signals {
-            signal(sig) { number in
-                var byte = UInt8(truncatingIfNeeded: number)
-                _ = write(SignalPipe.writeEnd, &byte, 1)
-            }
-        }
-        signal(SIGPIPE, SIG_IGN)
-        return fds[0]
-    }
-}
-
-/// The pid file: `/var/run/teamd/DEV.pid` holding the daemon's pid.
-enum PidFile {
-    /// The pid in the file if that process is alive.
-    static func runningPID(_ path: String) -> pid_t? {
-        guard let bytes = try? FileDescriptor.readFile(path, limit: 64),
-              let pid = pid_t(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \n")), pid > 0 else { return nil }
-        return (kill(pid, 0) == 0 || errno == EPERM) ? pid : nil
-    }
-
-    static func create(_ path: String) -> Bool {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return false }
-        let text = Array("\(getpid())\n".utf8)
-        let ok = write(fd, text, text.count) == text.count
-        close(fd)
-        return ok
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        let chars = Set(set)
-        var s = Substring(self)
-        while let f = s.first, chars.contains(f) { s = s.dropFirst() }
-        while let l = s.last, chars.contains(l) { s = s.dropLast() }
-        return String(s)
     }
 }

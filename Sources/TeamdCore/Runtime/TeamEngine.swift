@@ -125,12 +125,17 @@ public struct TeamEngine: Sendable {
     public mutating func updateSettings(index: UInt32, _ settings: PortSettings) -> [TeamAction] {
         guard ports[index: index] != nil else { return [] }
         ports.update(index: index) { $0.settings = settings }
-        var actions: [TeamAction] = [.setOption(TeamOptionID(name: "priority", portIndex: index),
-                                                .s32(settings.priority))]
+        return Self.settingWrites(index: index, settings) + absorb(runner.handle(.portSettingsChanged(index), context: context))
+    }
+
+    /// The kernel options a port's settings set: `priority`, and `queue_id` when configured. Written when
+    /// the port is adopted and when its config changes.
+    public static func settingWrites(index: UInt32, _ settings: PortSettings) -> [TeamAction] {
+        var actions: [TeamAction] = [.setOption(TeamOptionID(name: "priority", portIndex: index), .s32(settings.priority))]
         if let queue = settings.queueID {
             actions.append(.setOption(TeamOptionID(name: "queue_id", portIndex: index), .u32(queue)))
         }
-        return actions + absorb(runner.handle(.portSettingsChanged(index), context: context))
+        return actions
     }
 
     public mutating func setRunnerStateItem(_ path: [String], value: String) throws(StateItemError) -> [TeamAction] {

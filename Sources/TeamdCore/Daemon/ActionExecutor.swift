@@ -1,0 +1,117 @@
+import Logging
+import TeamKit
+import TeamWire
+
+/// The one place where the engine's actions become kernel writes, frames on the wire and timers. Every
+/// write the daemon makes to the team (options, addresses, carrier) goes through `perform`, the start-up
+/// writes included.
+///
+/// While a batch of events is handled (`batch`), actions are held back and written after, coalesced: a
+/// port that flaps down and up within one batch costs no option write at all, and a storm of N events
+/// costs at most one write per option (the C teamd writes every intermediate state, one netlink round
+/// trip each).
+final class ActionExecutor {
+    let team: TeamDevice
+    let teamIndex: UInt32
+    private let route: RouteClient
+    private let sockets: PortSockets
+    private let log: Logger
+    private let clock: @Sendable () -> Int64
+    private(set) var timers = TimerQueue()
+    /// Whether the engine still has the port: a failed write for a port that is gone is not an error.
+    var hasPort: (UInt32) -> Bool = { _ in true }
+    /// Actions held back while a batch of events is handled; nil outside a batch.
+    private var pending: [TeamAction]?
+
+    init(team: TeamDevice, teamIndex: UInt32, route: RouteClient, sockets: PortSockets, log: Logger,
+         clock: @escaping @Sendable () -> Int64) {
+        self.team = team
+        self.teamIndex = teamIndex
+        self.route = route
+        self.sockets = sockets
+        self.log = log
+        self.clock = clock
+    }
+
+    var now: Int64 { clock() }
+
+    /// Performs `actions` in order, or holds them back inside a batch. Outside a batch the first failure
+    /// stops the rest and is thrown.
+    func perform(_ actions: [TeamAction]) throws {
+        if pending != nil {
+            pending!.append(contentsOf: actions)
+            return
+        }
+        for action in actions { try execute(action) }
+    }
+
+    /// Runs `body` as one batch: the actions it performs are written when it returns, each kernel
+    /// option once with its last value. A failed write is logged and the others still go out.
+    func batch(_ body: () -> Void) {
+        guard pending == nil else { return body() }
+        pending = []
+        body()
+        let actions = pending ?? []
+        pending = nil
+        for action in Self.coalesced(actions) {
+            do { try execute(action) } catch { log.error("event handling failed: \(error)") }
+        }
+    }
+
+    /// `actions` with every `setOption` but the last for each option dropped, the rest in the order of
+    /// those last writes: activebackup's "enable the new port, set activeport, disable the old one" keeps
+    /// its order, whatever came before it in the batch.
+    static func coalesced(_ actions: [TeamAction]) -> [TeamAction] {
+        var last: [TeamOptionID: Int] = [:]
+        for (position, action) in actions.enumerated() {
+            if case .setOption(let id, _) = action { last[id] = position }
+        }
+        return actions.enumerated().compactMap { position, action in
+            if case .setOption(let id, _) = action, last[id] != position { return nil }
+            return action
+        }
+    }
+
+    /// The timer ids that are due now.
+    func dueTimers() -> [TimerID] { timers.popDue(now: clock()) }
+
+    /// Milliseconds until the next timer, or nil when none is armed.
+    func timeoutMilliseconds() -> Int? {
+        guard let next = timers.nextDeadline else { return nil }
+        return Int(max(0, next - clock()))
+    }
+
+    private func execute(_ action: TeamAction) throws {
+        switch action {
+        case .setOption(let id, let value):
+            do {
+                try team.setOption(id, to: value)
+            } catch {
+                // A port that just left takes its options with it; that is not worth failing for.
+                if let port = id.portIndex, !hasPort(port) { return }
+                throw error
+            }
+        case .setPortAddress(let port, let address):
+            try route.setAddress(address.bytes, index: port)
+        case .setTeamAddress(let address):
+            try route.setAddress(address.bytes, index: teamIndex)
+        case .setCarrier(let on):
+            try route.setCarrier(on, index: teamIndex)
+        case .armTimer(let id, let ms):
+            timers.arm(id, at: clock() + Int64(ms))
+        case .cancelTimer(let id):
+            timers.cancel(id)
+        case .send(let port, let frame):
+            send(frame, on: port)
+        case .log(let text, let isDebug):
+            if isDebug { log.debug("\(text)") } else { log.info("\(text)") }
+        }
+    }
+
+    /// A frame out of a port: the runner's socket, else a watcher's (any packet socket on the port sends
+    /// any frame). A port whose link just went down refuses; the runner will notice the link.
+    func send(_ frame: [UInt8], on port: UInt32) {
+        guard let socket = sockets.sender(for: port) else { return }
+        do { try socket.send(frame) } catch { log.debug("send on port \(port) failed: \(error)") }
+    }
+}

@@ -1,0 +1,165 @@
+import Logging
+import Packets
+import TeamKit
+import TeamWire
+
+/// What the daemon's parts share and change: the engine (ports, runner, watchers) and the config
+/// document the control methods show.
+final class DaemonModel {
+    var engine: TeamEngine
+    var document: ConfigDocument
+
+    init(engine: TeamEngine, document: ConfigDocument) {
+        self.engine = engine
+        self.document = document
+    }
+}
+
+/// The ports of the team as the daemon holds them: the one place where a port is adopted (its config
+/// applied, its watchers and sockets made, handed to the engine) and where it is dropped again (the
+/// engine told, its sockets closed), whatever the reason: PortRemove, a port released behind our back,
+/// a resync, or the daemon's exit.
+final class PortRegistry {
+    let sockets: PortSockets
+    private let model: DaemonModel
+    private let executor: ActionExecutor
+    private let route: RouteClient
+    private let kernel: KernelAccess
+    private let log: Logger
+    /// Names of the ports in the team as far as the daemon knows: those in the engine and those it
+    /// enslaved whose adoption is under way (released on exit too).
+    private var names: [UInt32: String] = [:]
+
+    init(model: DaemonModel, executor: ActionExecutor, sockets: PortSockets, route: RouteClient,
+         kernel: KernelAccess, log: Logger) {
+        self.model = model
+        self.executor = executor
+        self.sockets = sockets
+        self.route = route
+        self.kernel = kernel
+        self.log = log
+    }
+
+    private var team: TeamDevice { executor.team }
+    private var config: TeamdConfig { model.document.config }
+
+    /// Records a port this daemon just enslaved, before the kernel's announcement of it is handled.
+    func enslaved(_ index: UInt32, name: String) { names[index] = name }
+
+    /// Takes a port that is already in the team into the engine: applies its config, makes its watchers
+    /// and sockets. `known` is the port's status from the event that announced it; without one the kernel
+    /// is asked. Nothing happens for a port the engine has or a link that is gone.
+    func adopt(index: UInt32, status known: TeamPortStatus? = nil) throws {
+        guard model.engine.ports[index: index] == nil, let link = try route.link(index: index) else { return }
+        names[index] = link.name
+        let settings = config.port(named: link.name).portSettings
+        try executor.perform(TeamEngine.settingWrites(index: index, settings))
+        let status = try known ?? team.refreshPorts().first { $0.index == index } ?? TeamPortStatus(index: index)
+        log.debug("\(link.name): adopting, kernel link \(status.isLinkUp ? "up" : "down")")
+        let address = HardwareAddress(bytes: link.address) ?? model.engine.teamAddress
+        let original = route.originalAddress(port: index).flatMap { HardwareAddress(bytes: $0) } ?? address
+        let port = TeamPort(name: link.name, index: index, originalAddress: original, address: address,
+                            settings: settings, kernelLink: status, isEnabled: isEnabledInKernel(index))
+        let watchers = try openSockets(for: port)
+        model.document.portAdded(link.name)
+        try executor.perform(model.engine.addPort(port, watchers: watchers))
+        log.info("\(link.name): port added")
+    }
+
+    /// The port's `enabled` option. It reaches the cache with the event that announced the port (the
+    /// kernel sends the options first); the kernel is asked only when it has not: a full option dump per
+    /// port made a 32-port start quadratic.
+    private func isEnabledInKernel(_ index: UInt32) -> Bool {
+        func cached() -> TeamOptionValue? { team.option(named: "enabled", port: index)?.value }
+        if case .bool(let on)? = cached() ?? ((try? team.refreshOptions()) != nil ? cached() : nil) { return on }
+        return false
+    }
+
+    /// The port's runner socket (LACP) and its watchers with their sockets, the sockets before the
+    /// watchers' first probe so that no answer is missed.
+    private func openSockets(for port: TeamPort) throws -> [any LinkWatcher] {
+        if model.engine.runner.wantsFrames && sockets.runner[port.index] == nil {
+            sockets.setRunner(try kernel.makeLACPPort(port.index), for: port.index)
+        }
+        var watchers: [any LinkWatcher] = []
+        for watch in config.linkWatchers(forPort: port.name) {
+            if let watcher = try Self.makeWatcher(watch, resolve: HostResolver.resolve(_:_:)) { watchers.append(watcher) }
+        }
+        var watcherSockets: [Int: any FramePort] = [:]
+        for (instance, watcher) in watchers.enumerated() {
+            guard let filter = watcher.packetFilter else { continue }
+            watcherSockets[instance] = try kernel.makeWatcherPort(port.index, filter)
+        }
+        sockets.setWatchers(watcherSockets, for: port.index)
+        return watchers
+    }
+
+    /// Drops a port that left the team (or is about to): the engine lets it go, its sockets close.
+    func drop(index: UInt32) throws {
+        names[index] = nil
+        defer { sockets.close(index) }
+        try executor.perform(model.engine.removePort(index: index))
+    }
+
+    /// Releases every port from the team (exit, failed start): each tells its partner goodbye (LACP) on
+    /// its way out; the rest of the runner's reaction concerns a port that has left.
+    func releaseAll() {
+        for index in model.engine.ports.ports.map(\.index) + names.keys.filter({ model.engine.ports[index: $0] == nil }) {
+            do { try route.release(port: index) } catch { log.warning("release of port \(index) failed: \(error)") }
+            names[index] = nil
+            for case .send(let port, let frame) in model.engine.removePort(index: index) {
+                executor.send(frame, on: port)
+            }
+            sockets.close(index)
+        }
+    }
+
+    /// The watcher a `link_watch` entry asks for; host names in it are resolved with `resolve` (once, as
+    /// the C teamd does when the port joins). Nil for tipc, which is not implemented.
+    static func makeWatcher(_ config: LinkWatcherConfig,
+                            resolve: (String, HostResolver.Family) -> [UInt8]?) throws(DaemonStartError) -> (any LinkWatcher)? {
+        func address(_ host: HostSpecifier, _ family: HostResolver.Family, _ key: String) throws(DaemonStartError) -> [UInt8] {
+            switch host {
+            case .ipv4(let bytes) where family == .ipv4: return bytes
+            case .ipv6(let bytes) where family == .ipv6: return bytes
+            case .hostname(let name):
+                guard let bytes = resolve(name, family) else {
+                    throw DaemonStartError("\(config.name): \(key) \"\(name)\" does not resolve to an \(family) address")
+                }
+                return bytes
+            default:
+                throw DaemonStartError("\(config.name): \(key) \"\(host)\" is not an \(family) address")
+            }
+        }
+        switch config {
+        case .ethtool(let ethtool):
+            return EthtoolWatcher(delayUp: Int(ethtool.delayUp.milliseconds),
+                                  delayDown: Int(ethtool.delayDown.milliseconds))
+        case .arpPing(let arp):
+            guard let source = IPv4Address(bytes: try address(arp.sourceHost, .ipv4, "source_host")),
+                  let target = IPv4Address(bytes: try address(arp.targetHost, .ipv4, "target_host")) else { return nil }
+            let probe = ARPProbe(source: source, target: target, validateActive: arp.validateActive,
+                                 validateInactive: arp.validateInactive, sendsAlways: arp.sendAlways, vlanID: arp.vlanID)
+            return PingWatcher(probe: probe, timing: arp.timing)
+        case .nsnaPing(let nsna):
+            guard let target = IPv6Address(bytes: try address(nsna.targetHost, .ipv6, "target_host")) else { return nil }
+            return PingWatcher(probe: NSNAProbe(target: target), timing: nsna.timing)
+        case .tipc:
+            return nil
+        }
+    }
+}
+
+extension PortConfig {
+    /// The settings the engine keeps for a port with this config.
+    var portSettings: PortSettings {
+        PortSettings(priority: priority, queueID: queueID, isSticky: sticky, lacpPriority: lacpPriority, lacpKey: lacpKey)
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
