@@ -37,19 +37,24 @@ struct ControlDispatcher {
     }
 
     private func portAdd(_ name: String) -> ControlReply {
-        do { try daemon.addPort(named: name) } catch {
-            if error == .noSuchDevice { return .failure(.noSuchDevice) }
-            daemon.log.error("\(name): port add failed: \(error)")
-            return .failure(.portAddFailed)
+        portChange(name, "port add", failure: .portAddFailed) { name throws(Daemon.PortError) in
+            try daemon.addPort(named: name)
         }
-        return .success("")
     }
 
     private func portRemove(_ name: String) -> ControlReply {
-        do { try daemon.removePort(named: name) } catch {
+        portChange(name, "port remove", failure: .portRemoveFailed) { name throws(Daemon.PortError) in
+            try daemon.removePort(named: name)
+        }
+    }
+
+    /// PortAdd and PortRemove: NoSuchDev for a name that is no interface, `failure` for the rest.
+    private func portChange(_ name: String, _ what: String, failure: ControlError,
+                            _ change: (String) throws(Daemon.PortError) -> Void) -> ControlReply {
+        do { try change(name) } catch {
             if error == .noSuchDevice { return .failure(.noSuchDevice) }
-            daemon.log.error("\(name): port remove failed: \(error)")
-            return .failure(.portRemoveFailed)
+            daemon.log.error("\(name): \(what) failed: \(error)")
+            return .failure(failure)
         }
         return .success("")
     }
