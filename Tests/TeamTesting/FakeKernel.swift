@@ -23,6 +23,8 @@ public final class FakeKernel {
     public private(set) var requests: [NetlinkMessage] = []
     /// Whether the team module is "loaded" (the family is registered).
     public var teamFamilyRegistered = true
+    /// Option writes refused with this errno (e.g. ENODEV, as for a port that vanished meanwhile).
+    public var failingOptionWrites: [TeamOptionID: Int32] = [:]
 
     private var teams: [UInt32: TeamState] = [:]
     private var transports: [FakeTransport] = []
@@ -195,6 +197,7 @@ public final class FakeKernel {
     /// team_nl_options_set_doit for one item: find the instance with the same type, name,
     /// port and array index; run its setter; report it changed.
     private func setOption(team teamIndex: UInt32, _ item: TeamOption) -> Int32 {
+        if let failure = failingOptionWrites[item.id] { return failure }
         guard var state = teams[teamIndex] else { return 22 }
         if case .unknown = item.value { return 22 }
         if case .string(let text) = item.value, text.utf8.count + 1 > TeamFamily.stringMaxLength { return 22 }
@@ -535,6 +538,15 @@ extension FakeKernel {
     /// the next receive fails with ENOBUFS, as when a burst exceeds the socket buffer.
     public func transportsDropEvents() {
         for transport in transportsForTesting where transport.groups.contains(Self.changeEventGroup) {
+            transport.simulateOverrun()
+        }
+    }
+
+    /// Makes every rtnetlink socket joined to RTNLGRP_LINK overflow: its queued link events are lost and
+    /// the next receive fails with ENOBUFS.
+    public func linkEventsDropped() {
+        for transport in transportsForTesting
+        where transport.netlinkProtocol == .route && transport.groups.contains(RouteGroup.link) {
             transport.simulateOverrun()
         }
     }

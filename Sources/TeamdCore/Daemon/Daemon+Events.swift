@@ -131,8 +131,24 @@ extension Daemon {
         }
     }
 
-    /// The kernel dropped link events (ENOBUFS): a team that is gone ends the daemon.
+    /// The kernel dropped link events (ENOBUFS): whatever they said is refetched, as libteam does since
+    /// commit 046fb6b. Every link is dumped and goes through as a change (the team's MAC and up state,
+    /// the ports' MACs), and the team's ports are refetched for their carrier. A team that is gone ends
+    /// the daemon.
     private func resyncLinks() throws {
-        if try route.link(index: teamIndex) == nil { shouldQuit = true }
+        let links = try route.dumpLinks()
+        guard let teamLink = links.first(where: { $0.index == teamIndex }) else {
+            log.warning("team device \(options.deviceName) disappeared, exiting")
+            shouldQuit = true
+            return
+        }
+        log.info("link events lost, links refetched")
+        isolated("link \(teamLink.name)") { try linkChanged(teamLink) }
+        for link in links where link.index != teamIndex && engine.ports[index: link.index] != nil {
+            isolated("link \(link.name)") { try linkChanged(link) }
+        }
+        for status in try team.refreshPorts() where !status.isRemoved {
+            isolated("port \(status.index)") { try portStatusChanged(status) }
+        }
     }
 }

@@ -54,7 +54,8 @@ public final class Daemon {
     public var teamIndex: UInt32 { executor.teamIndex }
 
     /// Opens (creates or takes over) the team device, sets it up and adds the config's ports. On failure
-    /// what was made is undone: no half-made device and no enslaved port is left behind.
+    /// what was made is undone as far as `-N` allows: a device this daemon created is deleted with its
+    /// ports; a taken-over one (`-o`) keeps its ports with `-N`, as the C teamd does.
     public static func start(config: TeamdConfig, options: DaemonOptions, kernel: KernelAccess,
                              logger: Logger = Logger(label: "teamd"),
                              clock: @escaping @Sendable () -> Int64 = Daemon.monotonicMilliseconds)
@@ -71,7 +72,7 @@ public final class Daemon {
             try daemon.setUp()
         } catch {
             logger.error("start failed: \(error)")
-            daemon.teardown(releasePorts: true, deleteDevice: opened.created)
+            daemon.teardown(releasePorts: opened.created || !options.noQuitDestroy, deleteDevice: opened.created)
             throw error as? DaemonStartError ?? DaemonStartError("\(error)")
         }
         return daemon
