@@ -14,7 +14,7 @@ private final class NotifyListener {
         target = abstract ? "@" + name : "/tmp/" + name
         path = abstract ? nil : target
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0, var (address, length) = SystemdNotifier.socketAddress(target) else {
+        guard fd >= 0, case (var address, let length)? = SystemdNotifier.socketAddress(target) else {
             throw NotifyTestError.setup("socket")
         }
         let bound = withUnsafePointer(to: &address) {
