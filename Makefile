@@ -1,7 +1,7 @@
 # swift-team: the two commands of the README are `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: deps setup build release test unit lab demo clean-lab install install-files install-list uninstall deb check-dist
+.PHONY: deps setup build release test unit lab demo clean-lab install install-files install-list uninstall deb check-dist fuzz fuzz-short soak
 
 # The Debian packages the lab needs (the build needs none: D-Bus and ZeroMQ are our own Swift code),
 # installed before anything is compiled, whatever the order or -j of the targets given.
@@ -30,9 +30,25 @@ unit: deps
 lab: setup build
 	lab/test
 
-# Everything: the build, the unit tests, the install checks, then every lab scenario against the real
-# kernel driver.
-test: setup build unit check-dist
+# Coverage-guided fuzzing (libFuzzer, AddressSanitizer) of the pure codecs: each target of
+# Fuzz/Targets runs FUZZ_SECONDS from its committed seeds (Fuzz/README.md). `fuzz-short` is the
+# 10 s form `make test` runs.
+FUZZ_SECONDS ?= 60
+fuzz:
+	Fuzz/fuzz.sh run $(FUZZ_SECONDS)
+
+fuzz-short:
+	Fuzz/fuzz.sh run 10
+
+# The soak: 10,000 link flaps over two 8-port teams under a stream of control requests, in the lab
+# (lab/scenarios/teamd-soak.sh; `make test` runs it with 1,000 flaps).
+SOAK_FLAPS ?= 10000
+soak: setup build
+	SOAK_FLAPS=$(SOAK_FLAPS) LAB_ENV="SOAK_FLAPS $(LAB_ENV)" LAB_TIMEOUT=$${LAB_TIMEOUT:-3600} lab/test teamd-soak
+
+# Everything: the build, the unit tests, the install checks, the short fuzzing runs, then every lab scenario against the
+# real kernel driver.
+test: setup build unit check-dist fuzz-short
 	lab/test
 
 # Installing on a real machine: the static release executables, man pages, shell completions, the

@@ -69,6 +69,8 @@ struct LACPDUTests {
         frame[15] = 2          // version
         frame[16] = 9          // actor TLV type
         frame[14 + 109] = 0xaa // last reserved byte
+        frame[14 + 61] = 0x55  // a reserved byte after the terminator (once taken for its length)
+        frame[14 + 58] = 7     // terminator TLV type
         frame += [0, 0, 0, 0]  // padding
         let pdu = try LACPDU.decode(frame: frame).pdu
         #expect(pdu.version == 2)
