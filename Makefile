@@ -40,11 +40,13 @@ fuzz:
 fuzz-short:
 	Fuzz/fuzz.sh run 10
 
-# The soak: 10,000 link flaps over two 8-port teams under a stream of control requests, in the lab
-# (lab/scenarios/teamd-soak.sh; `make test` runs it with 1,000 flaps).
+# The stress scenarios of lab/stress (not yet part of `make test`, see lab/stress/README.md): the soak,
+# SOAK_FLAPS steps of link flaps over two 8-port teams under a stream of control requests, and 30 s of
+# malformed frames on the wire.
 SOAK_FLAPS ?= 10000
 soak: setup build
-	SOAK_FLAPS=$(SOAK_FLAPS) LAB_ENV="SOAK_FLAPS $(LAB_ENV)" LAB_TIMEOUT=$${LAB_TIMEOUT:-3600} lab/test teamd-soak
+	SOAK_FLAPS=$(SOAK_FLAPS) LAB_ENV="SOAK_FLAPS SOAK_RATE FLOOD_SECONDS $(LAB_ENV)" LAB_TIMEOUT=$${LAB_TIMEOUT:-3600} \
+		lab/test lab/stress/teamd-soak.sh lab/stress/teamd-malformed-frames.sh
 
 # Everything: the build, the unit tests, the install checks, the short fuzzing runs, then every lab scenario against the
 # real kernel driver.

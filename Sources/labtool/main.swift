@@ -11,6 +11,8 @@ usage: labtool COMMAND [--option value ...]
   control   --dev DEV [--count N]
   storm     --dev DEV --ports IF,... --peers IF,... [--ns NS] [--flaps N]
   memory    --dev DEV [--smaps PATH]
+  flap      --peers IF,...|IF,... [--ns NS] [--flaps N] [--final-down IF,...] [--teams DEV,...] [--checkpoint K]
+  soak-control --devs DEV,... --stop-file PATH
   spawn     [--warmup N] [--count N] -- CMD ARGS...
   summarize --raw FILE [--csv FILE] [--md FILE]
 """
@@ -29,6 +31,8 @@ do {
     case "control": try Teamd.control(options)
     case "storm": try Storm.run(options)
     case "memory": try Teamd.memory(options)
+    case "flap": try Soak.flap(options)
+    case "soak-control": try Soak.control(options)
     case "spawn": try Teamd.spawnTime(options)
     case "summarize": try Summary.run(options)
     default:
