@@ -161,9 +161,19 @@ public struct NetlinkDone: Hashable, Sendable {
         return done
     }
 
+    /// Encodes as the kernel would: the extended-ack attributes, when there are any, follow the error
+    /// and NLM_F_ACK_TLVS is set (without them a decoded DONE's message and offset were lost).
     public func encode(sequence: UInt32, portID: UInt32 = 0, flags: NetlinkFlags = .multi) -> NetlinkMessage {
         var payload: [UInt8] = []
         payload.appendNative(-errno)
+        var writer = AttributeWriter()
+        if let message { writer.append(type: ExtendedAckAttribute.message, string: message) }
+        if let offset { writer.append(type: ExtendedAckAttribute.offset, uint32: offset) }
+        var flags = flags
+        if !writer.bytes.isEmpty {
+            flags.insert(.ackTLVs)
+            payload.append(contentsOf: writer.bytes)
+        }
         return NetlinkMessage(type: NetlinkMessageType.done, flags: flags, sequence: sequence, portID: portID,
                               payload: payload)
     }

@@ -117,4 +117,20 @@ import Testing
         let decoded = try NetlinkDone.decode(done.encode(sequence: 1))
         #expect(decoded.errno == 16)
     }
+
+    /// Found by Fuzz/Targets/netlink-messages.swift: a DONE with NLM_F_ACK_TLVS and an extended-ack
+    /// message lost the message when encoded again.
+    @Test func doneKeepsExtendedAckThroughEncoding() throws {
+        let bytes: [UInt8] = [
+            0x1c, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x97, 0x00, 0x80, 0xa5,
+            0x03, 0x00, 0x00, 0x00, 0x08, 0x00, 0x01, 0x00, 0x07, 0x00, 0x00, 0x00,
+        ]
+        let done = try NetlinkDone.decode(try NetlinkMessage.decode(bytes))
+        #expect(done.errno == -3)
+        #expect(done.message == "\u{7}")
+        let again = try NetlinkDone.decode(done.encode(sequence: 0))
+        #expect(again == done)
+        let withOffset = NetlinkDone(errno: 22, message: "bad", offset: 20)
+        #expect(try NetlinkDone.decode(withOffset.encode(sequence: 1)) == withOffset)
+    }
 }
