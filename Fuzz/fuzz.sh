@@ -25,6 +25,7 @@ module_dir() {
         TeamWire) echo Sources/TeamWire ;;
         Packets) echo Sources/Packets ;;
         TeamJSON) echo Sources/TeamJSON ;;
+        SystemSupport) echo Sources/SystemSupport ;;
         TeamdControl) echo Sources/TeamdControl ;;
         # The config decoder is part of TeamdCore, whose other parts need sockets and swift-log:
         # its directory alone is compiled as a module of its own.
@@ -35,7 +36,8 @@ module_dir() {
 module_deps() {
     case $1 in
         TeamWire) echo NetlinkCodec ;;
-        TeamdControl | TeamdConfig) echo TeamJSON ;;
+        TeamdControl) echo TeamJSON SystemSupport ;;
+        TeamdConfig) echo TeamJSON ;;
         *) ;;
     esac
 }
@@ -46,7 +48,7 @@ target_modules() {
         link-message | team-message) echo NetlinkCodec TeamWire ;;
         lacpdu | arp | nsna) echo Packets ;;
         json) echo TeamJSON ;;
-        control-request | dbus-message | dbus-stream | zmtp-stream) echo TeamJSON TeamdControl ;;
+        control-request | dbus-message | dbus-stream | zmtp-stream) echo TeamJSON SystemSupport TeamdControl ;;
         config) echo TeamJSON TeamdConfig ;;
         *) echo "unknown target $1" >&2; exit 2 ;;
     esac
