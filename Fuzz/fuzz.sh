@@ -26,6 +26,8 @@ module_dir() {
         Packets) echo Sources/Packets ;;
         TeamJSON) echo Sources/TeamJSON ;;
         SystemSupport) echo Sources/SystemSupport ;;
+        DBusWire) echo Sources/DBusWire ;;
+        ZMTP) echo Sources/ZMTP ;;
         TeamdControl) echo Sources/TeamdControl ;;
         # The config decoder is part of TeamdCore, whose other parts need sockets and swift-log:
         # its directory alone is compiled as a module of its own.
@@ -36,7 +38,7 @@ module_dir() {
 module_deps() {
     case $1 in
         TeamWire) echo NetlinkCodec ;;
-        TeamdControl) echo TeamJSON SystemSupport ;;
+        TeamdControl) echo TeamJSON SystemSupport DBusWire ZMTP ;;
         TeamdConfig) echo TeamJSON ;;
         *) ;;
     esac
@@ -48,7 +50,9 @@ target_modules() {
         link-message | team-message) echo NetlinkCodec TeamWire ;;
         lacpdu | arp | nsna) echo Packets ;;
         json) echo TeamJSON ;;
-        control-request | dbus-message | dbus-stream | zmtp-stream) echo TeamJSON SystemSupport TeamdControl ;;
+        control-request) echo TeamJSON SystemSupport DBusWire ZMTP TeamdControl ;;
+        dbus-message | dbus-stream) echo DBusWire ;;
+        zmtp-stream) echo ZMTP ;;
         config) echo TeamJSON TeamdConfig ;;
         *) echo "unknown target $1" >&2; exit 2 ;;
     esac

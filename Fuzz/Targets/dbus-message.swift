@@ -1,6 +1,6 @@
 // D-Bus messages: the message decoder (header fields, signature-driven body), and
 // decode → encode → decode.
-@testable import TeamdControl
+@testable import DBusWire
 
 let fuzzTargetName = "dbus-message"
 

@@ -1,7 +1,7 @@
 // D-Bus stream framing: messages read off a byte stream delivered in chunks of random sizes, the way
 // DBusConnection reads the bus socket (the message's length from its first 16 bytes, then the
 // message). Input: one byte n, n chunk sizes, then the stream.
-@testable import TeamdControl
+@testable import DBusWire
 
 let fuzzTargetName = "dbus-stream"
 

@@ -1,7 +1,7 @@
 // ZMTP 3 framing: a ZMTPConnection (the REP side teamd runs) fed a peer's byte stream in chunks of
 // random sizes: greeting, handshake, message frames, commands. Input: one byte n, n chunk sizes,
 // then the stream.
-@testable import TeamdControl
+@testable import ZMTP
 
 let fuzzTargetName = "zmtp-stream"
 
