@@ -1,23 +1,11 @@
 import Testing
 @testable import NetlinkCodec
-
-/// SplitMix64: a fixed seed makes every run decode the same inputs, so a failure
-/// reproduces.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 @Suite struct FuzzTests {
     /// Random bytes, biased toward plausible headers so that decoding gets deep.
     static func inputs(count: Int, seed: UInt64) -> [[UInt8]] {
-        var rng = SeededGenerator(state: seed)
+        var rng = SeededGenerator(seed: seed)
         var result: [[UInt8]] = []
         for _ in 0..<count {
             let size = Int.random(in: 0...96, using: &rng)

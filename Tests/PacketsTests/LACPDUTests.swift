@@ -1,5 +1,6 @@
 import Testing
 @testable import Packets
+import TestSupport
 
 @Suite("LACPDU codec against captured frames")
 struct LACPDUTests {
@@ -79,7 +80,7 @@ struct LACPDUTests {
 
     @Test("fuzz: random and mutated bytes never trap; what decodes re-encodes to what decodes the same")
     func fuzz() {
-        var rng = SplitMix(seed: 0x1ac9)
+        var rng = SeededGenerator(seed: 0x1ac9)
         let seeds = [CapturedLACPDU.teamdFirst, CapturedLACPDU.bondingDefaulted, CapturedLACPDU.teamdExpired]
         var decoded = 0
         for round in 0..<5000 {
@@ -108,18 +109,5 @@ struct LACPDUTests {
         #expect(Self.partnerMAC.description == "76:fb:ab:16:df:82")
         #expect(EthernetAddress.slowProtocolsMulticast.description == "01:80:c2:00:00:02")
         #expect(EthernetAddress(bytes: [1, 2, 3]) == nil)
-    }
-}
-
-/// A small deterministic generator for the fuzz rounds.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

@@ -64,8 +64,8 @@ public final class FakeTransport: NetlinkTransport {
     }
 
     /// Queues a datagram as the kernel would: past `queueLimit` it is dropped and the
-    /// next receive fails with ENOBUFS.
-    func deliver(_ datagram: [NetlinkMessage]) {
+    /// next receive fails with ENOBUFS. Tests call it to send what no fake kernel would.
+    public func deliver(_ datagram: [NetlinkMessage]) {
         if let queueLimit, queue.count >= queueLimit {
             overrun = true
         } else {

@@ -1,6 +1,7 @@
 import Testing
 import NetlinkCodec
 @testable import TeamWire
+import TestSupport
 
 // Built by hand from include/uapi/linux/rtnetlink.h and if_link.h (not captured).
 
@@ -56,5 +57,34 @@ import NetlinkCodec
         #expect(parseHardwareAddress("02:ab:00:10:ff:09") == [0x02, 0xab, 0, 0x10, 0xff, 9])
         #expect(parseHardwareAddress("02:ab:zz") == nil)
         #expect(parseHardwareAddress("") == nil)
+    }
+
+    @Test("fuzz: mutated link messages never trap; what decodes re-encodes to itself and its typed view is stable")
+    func decodeFuzz() throws {
+        let links = [
+            Link(index: 12, name: "eth1", flags: [.up, .broadcast, .multicast, .lowerUp, .running, .slave],
+                 address: [0x52, 0x54, 0, 0x12, 0x34, 0x56], mtu: 1500, master: 11, carrier: true,
+                 operationalState: .up, kind: "veth", slaveKind: "team"),
+            Link(index: 11, name: "team0", flags: [.up, .master], address: [2, 0, 0, 0, 0, 1], mtu: 9000,
+                 carrier: false, operationalState: .down, kind: "team"),
+            Link(index: 1, name: "lo", flags: [.up, .loopback], type: 772),
+        ]
+        let seeds = links.map { $0.message.encode() }
+            + [LinkMessage.create(name: "team0", kind: "team", address: [2, 0, 0, 0, 0, 1]).encode(),
+               LinkMessage.change(index: 9, master: 3, address: [2, 1, 2, 3, 4, 5], up: true, carrier: true).encode()]
+        var random = SeededGenerator(seed: 0x11a7)
+        var decoded = 0
+        for round in 0..<4000 {
+            let bytes = random.mutate(seeds[round % seeds.count], headerBias: 40)
+            guard let message = try? LinkMessage.decode(bytes) else { continue }
+            decoded += 1
+            let again = try LinkMessage.decode(message.encode())
+            #expect(again == message)
+            #expect(again.encode() == message.encode())
+            // The typed view survives its own encoding.
+            let link = message.link
+            #expect(try LinkMessage.decode(link.message.encode()).link == link)
+        }
+        #expect(decoded >= 800, "decoded: \(decoded)")
     }
 }

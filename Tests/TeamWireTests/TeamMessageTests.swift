@@ -1,6 +1,7 @@
 import Testing
 import NetlinkCodec
 @testable import TeamWire
+import TestSupport
 
 // Vectors built by hand from include/uapi/linux/if_team.h and the attribute order of the
 // kernel's team_nl_fill_one_option_get / team_nl_fill_one_port_get (not captured).
@@ -27,19 +28,21 @@ import NetlinkCodec
         #expect(message.encode().encode() == modeReply)
     }
 
+    static let everyKind: [TeamOption] = [
+        TeamOption(name: "mode", value: .string("loadbalance")),
+        TeamOption(name: "notify_peers_count", value: .u32(3), isChanged: true),
+        TeamOption(name: "priority", portIndex: 7, value: .s32(-12)),
+        TeamOption(name: "enabled", portIndex: 7, value: .bool(true)),
+        TeamOption(name: "user_linkup", portIndex: 8, value: .bool(false), isChanged: true),
+        TeamOption(name: "lb_tx_hash_to_port_mapping", arrayIndex: 255, value: .u32(7)),
+        TeamOption(name: "lb_port_stats", portIndex: 7, value: .binary([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])),
+        TeamOption(name: "bpf_hash_func", value: .binary([])),
+        TeamOption(name: "queue_id", portIndex: 8, value: .u32(0), isChanged: true, isRemoved: true),
+        TeamOption(name: "future", value: .unknown(type: 9, data: [1, 2])),
+    ]
+
     @Test func everyValueKindRoundTrips() throws {
-        let options: [TeamOption] = [
-            TeamOption(name: "mode", value: .string("loadbalance")),
-            TeamOption(name: "notify_peers_count", value: .u32(3), isChanged: true),
-            TeamOption(name: "priority", portIndex: 7, value: .s32(-12)),
-            TeamOption(name: "enabled", portIndex: 7, value: .bool(true)),
-            TeamOption(name: "user_linkup", portIndex: 8, value: .bool(false), isChanged: true),
-            TeamOption(name: "lb_tx_hash_to_port_mapping", arrayIndex: 255, value: .u32(7)),
-            TeamOption(name: "lb_port_stats", portIndex: 7, value: .binary([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])),
-            TeamOption(name: "bpf_hash_func", value: .binary([])),
-            TeamOption(name: "queue_id", portIndex: 8, value: .u32(0), isChanged: true, isRemoved: true),
-            TeamOption(name: "future", value: .unknown(type: 9, data: [1, 2])),
-        ]
+        let options = Self.everyKind
         let message = TeamMessage(command: .getOptions, teamIndex: 4, options: options)
         let bytes = message.encode().encode()
         let decoded = try TeamMessage.decode(try GenericNetlinkMessage.decode(bytes))
@@ -113,18 +116,27 @@ import NetlinkCodec
         #expect(throws: NetlinkError.self) { try TeamMessage.decode(GenericNetlinkMessage(command: 9, version: 1) { _ in }) }
     }
 
-    @Test func decodingNeverTrapsOnRandomBytes() {
-        var state: UInt64 = 42
-        for _ in 0..<3000 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            let count = Int(state >> 58)
-            var bytes: [UInt8] = [2, 1, 0, 0] + modeReply[4..<20]
-            for i in 0..<count {
-                bytes.append(UInt8(truncatingIfNeeded: (state >> UInt64(i % 56)) ^ UInt64(i)))
+    @Test("random tails and mutated messages never trap; what decodes re-encodes to itself")
+    func decodingNeverTrapsOnRandomBytes() throws {
+        var random = SeededGenerator(seed: 42)
+        let ports = [TeamPortStatus(index: 6, isLinkUp: true, speed: 10000, duplex: Duplex.full, isChanged: true),
+                     TeamPortStatus(index: 7, isRemoved: true)]
+        let seeds = [modeReply, TeamMessage(command: .getOptions, teamIndex: 4, options: Self.everyKind).encode().encode(),
+                     TeamMessage(command: .getPorts, teamIndex: 5, ports: ports).encode().encode()]
+        var decoded = 0
+        for round in 0..<3000 {
+            var bytes: [UInt8]
+            if round % 3 == 0 {
+                // A valid header and team index, then random attributes.
+                bytes = [2, 1, 0, 0] + modeReply[4..<20]
+                bytes += (0..<random.below(64)).map { _ in random.byte() }
+            } else {
+                bytes = random.mutate(seeds[round % seeds.count], headerBias: 40)
             }
-            if let message = try? TeamMessage.decode(try GenericNetlinkMessage.decode(bytes)) {
-                #expect((try? TeamMessage.decode(message.encode())) == message)
-            }
+            guard let message = try? TeamMessage.decode(try GenericNetlinkMessage.decode(bytes)) else { continue }
+            decoded += 1
+            #expect(try TeamMessage.decode(message.encode()) == message)
         }
+        #expect(decoded >= 200, "decoded: \(decoded)")
     }
 }

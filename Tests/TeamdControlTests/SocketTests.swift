@@ -7,6 +7,7 @@ import Testing
 @testable import DBusWire
 @testable import ZMTP
 @testable import TeamdctlCLI
+import TestSupport
 
 /// A fresh directory under /tmp for one test's socket.
 final class TemporaryDirectory {
@@ -71,45 +72,14 @@ private func fileMode(_ path: String) -> mode_t? {
     return status.st_mode
 }
 
-/// Runs the server's loop on its own thread, the way the daemon's poll loop would, until
-/// stopped: for client tests, whose calls block waiting for the reply.
-final class ServerThread: @unchecked Sendable {
-    let server: UnixControlServer
-    let handler: (ControlRequest) -> ControlReply
-    private var thread = pthread_t()
-    private var stopPipe: [Int32] = [-1, -1]
-
-    init(server: UnixControlServer, handler: @escaping (ControlRequest) -> ControlReply) {
-        self.server = server
-        self.handler = handler
-        _ = pipe(&stopPipe)
-        let unmanaged = Unmanaged.passRetained(self)
-        pthread_create(&thread, nil, { context in
-            let this = Unmanaged<ServerThread>.fromOpaque(context!).takeRetainedValue()
-            this.loop()
-            return nil
-        }, unmanaged.toOpaque())
-    }
-
-    private func loop() {
-        while true {
-            var entries = server.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            entries.append(pollfd(fd: stopPipe[0], events: Int16(POLLIN), revents: 0))
-            guard poll(&entries, nfds_t(entries.count), -1) > 0 else { continue }
-            if entries.last!.revents != 0 { return }
-            for entry in entries.dropLast() where entry.revents != 0 {
-                server.serve(readable: entry.fd, handler: handler)
-            }
-        }
-    }
-
-    func stop() {
-        var byte: UInt8 = 1
-        _ = write(stopPipe[1], &byte, 1)
-        pthread_join(thread, nil)
-        close(stopPipe[0])
-        close(stopPipe[1])
-        server.close()
+extension ServerThread {
+    /// The UNIX control server's loop on a thread of its own; `stop()` also closes the server.
+    convenience init(server: UnixControlServer, handler: @escaping (ControlRequest) -> ControlReply) {
+        self.init(pollSet: { (server.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }, -1) },
+                  serve: { entries in
+                      for entry in entries where entry.revents != 0 { _ = server.serve(readable: entry.fd, handler: handler) }
+                  },
+                  onStop: { server.close() })
     }
 }
 

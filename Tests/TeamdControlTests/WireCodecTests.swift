@@ -4,6 +4,7 @@ import TeamTesting
 @testable import DBusWire
 @testable import ZMTP
 @testable import TeamdctlCLI
+import TestSupport
 
 private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
@@ -179,18 +180,30 @@ struct WireCodecTests {
         #expect(throws: error, "\(name)") { try ControlReply(decoding: wire) }
     }
 
-    @Test("random bytes never trap the decoders")
+    @Test("random and mutated messages never trap the decoders; what decodes re-encodes the same")
     func fuzz() {
-        var generator = SplitMix64(seed: 0x7ea3d)
+        var generator = SeededGenerator(seed: 0x7ea3d)
         let alphabet = bytes("REQUESTPLY_\\n\nPortAdConfigDumpStateItemValue") + [0, 0xff, 0xc3]
-        for _ in 0..<5000 {
-            let length = Int(generator.next() % 80)
-            let message = (0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+        // Random letters alone almost never form a message: half the rounds mutate real ones.
+        let seeds = Self.requestVectors.map { bytes($0.1) }
+            + [ControlReply.success("{\n}").encoded(), ControlReply.failure(ControlError(code: .noSuchDevice, message: "m")).encoded()]
+        var requests = 0
+        var replies = 0
+        for round in 0..<5000 {
+            let message = round % 2 == 0
+                ? (0..<generator.below(80)).map { _ in alphabet[generator.below(alphabet.count)] }
+                : generator.mutate(seeds[(round / 2) % seeds.count])
             if let request = try? ControlRequest(decoding: message) {
+                requests += 1
                 // Whatever decodes must re-encode to something that decodes the same.
                 #expect((try? ControlRequest(decoding: request.encoded())) == request)
             }
-            _ = try? ControlReply(decoding: message)
+            if let reply = try? ControlReply(decoding: message) {
+                replies += 1
+                #expect((try? ControlReply(decoding: reply.encoded())) == reply)
+            }
         }
+        #expect(requests >= 80, "decoded requests: \(requests)")
+        #expect(replies >= 40, "decoded replies: \(replies)")
     }
 }

@@ -7,6 +7,7 @@ import Testing
 @testable import DBusWire
 @testable import ZMTP
 @testable import TeamdctlCLI
+import TestSupport
 
 private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
@@ -319,7 +320,7 @@ struct ZeroMQServerTests {
         let address = "ipc://" + directory.file("zmq.sock")
         let server = try ZeroMQControlServer(address: address)
         defer { server.close() }
-        let thread = try ZeroMQServerThread(server)
+        let thread = ServerThread(zeroMQ: server)
         defer { thread.stop() }
         let transport = try ZeroMQControlTransport(address: address)
         #expect(try transport.call(.stateItemValueGet(path: "setup.runner_name")) == "value of setup.runner_name")
@@ -330,41 +331,13 @@ struct ZeroMQServerTests {
     }
 }
 
-/// Runs a server's loop on a thread of its own until stopped, for the blocking client.
-final class ZeroMQServerThread: @unchecked Sendable {
-    let server: ZeroMQControlServer
-    private var stopPipe: [Int32] = [-1, -1]
-    private var thread = pthread_t()
-
-    init(_ server: ZeroMQControlServer) throws {
-        self.server = server
-        guard pipe(&stopPipe) == 0 else { throw Errno(errno) }
-        let box = Unmanaged.passRetained(self)
-        guard pthread_create(&thread, nil, { raw in
-            let this = Unmanaged<ZeroMQServerThread>.fromOpaque(raw!).takeRetainedValue()
-            this.run()
-            return nil
-        }, box.toOpaque()) == 0 else {
-            box.release()
-            throw Errno(EAGAIN)
-        }
-    }
-
-    private func run() {
-        while true {
-            var entries = server.descriptors.map { pollfd(fd: $0, events: server.pollEvents(for: $0), revents: 0) }
-            entries.append(pollfd(fd: stopPipe[0], events: Int16(POLLIN), revents: 0))
-            _ = poll(&entries, nfds_t(entries.count), Int32(server.timeoutMilliseconds() ?? -1))
-            if entries.last!.revents != 0 { return }
-            server.process(handler: ZeroMQServerTests.handler)
-        }
-    }
-
-    func stop() {
-        _ = write(stopPipe[1], "x", 1)
-        pthread_join(thread, nil)
-        Glibc.close(stopPipe[0])
-        Glibc.close(stopPipe[1])
+extension ServerThread {
+    /// The ZeroMQ control server's loop on a thread of its own, answering with `ZeroMQServerTests.handler`.
+    convenience init(zeroMQ server: ZeroMQControlServer) {
+        self.init(pollSet: {
+            (server.descriptors.map { pollfd(fd: $0, events: server.pollEvents(for: $0), revents: 0) },
+             Int32(server.timeoutMilliseconds() ?? -1))
+        }, serve: { _ in _ = server.process(handler: ZeroMQServerTests.handler) })
     }
 }
 
