@@ -37,7 +37,8 @@ let package = Package(
         .target(name: "ZMTP", swiftSettings: strict),
         // The sockets to the kernel.
         .target(name: "TeamKit", dependencies: ["NetlinkCodec", "TeamWire", "Packets", "SystemSupport"], swiftSettings: strict),
-        // The daemon's logic; no sockets of its own beyond the control server.
+        // The daemon's logic. Its kernel sockets (netlink, AF_PACKET) come from TeamKit's `KernelAccess`, which the
+        // executable supplies (`.system` in teamd, FakeKernel in the tests); its control servers are TeamdControl's.
         .target(name: "TeamdCore", dependencies: [
             "TeamKit", "TeamWire", "TeamJSON", "Packets", "TeamdControl", "SystemSupport",
             .product(name: "Logging", package: "swift-log"),

@@ -4,8 +4,9 @@ import Packets
 /// `ports.X.runner.state`. The standard's INITIALIZE and PORT_DISABLED are one state here (the port is
 /// down or the team is administratively down); LACP_DISABLED (a half-duplex link) is folded into it too.
 ///
-/// Only `next` decides; what a state means for the partner information is `enter`. Timers are the
-/// runner's: it arms current_while for `timeout(fastRate:)` on entering CURRENT and EXPIRED.
+/// Only `next` decides; what entering a state does to the partner information is `partner(entering:)`.
+/// Timers are the runner's: on every move it arms current_while for `currentWhile(fastRate:)` (CURRENT
+/// and EXPIRED) or cancels it (DISABLED and DEFAULTED).
 public enum LACPReceiveState: String, Sendable, CaseIterable {
     /// PORT_DISABLED: the link is down; no partner.
     case disabled
