@@ -1,5 +1,6 @@
 import Testing
 @testable import Packets
+import TestSupport
 
 /// SONiC's version 0xf1 LACPDU. No capture of SONiC's teamd is at hand, so the fixture is built from the
 /// documented layout: sonic-net/SONiC doc/lag/"Increasing LACP PDU timeout during warm-reboot.md" (the
@@ -67,7 +68,7 @@ struct LACPRetryCountTests {
 
     @Test("fuzz: mutated 0xf1 frames never trap; what decodes re-encodes to the same value")
     func fuzz() {
-        var rng = SplitMix(seed: 0xf1f1)
+        var rng = SeededGenerator(seed: 0xf1f1)
         var decoded = 0
         for _ in 0..<3000 {
             var bytes = SONiCRetryCountLACPDU.actor5Partner3
