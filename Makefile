@@ -75,9 +75,10 @@ deb: release
 	@deb=$$(dist/deb.sh $(EXEDIR) $(DEBDIR)) && echo "$$deb" && \
 	  lintian --fail-on warning --suppress-tags-from-file dist/lintian-overrides "$$deb"
 
-# The install checks (a few seconds, on the debug build): man pages render without warnings, the
+# The source and install checks (a few seconds, on the debug build): the layering of the targets, man pages render without warnings, the
 # completions complete, the units verify, make install/uninstall lay out and remove the files.
 check-dist: build
+	checks/layering.sh
 	checks/man.sh
 	checks/completions.sh
 	checks/units.sh

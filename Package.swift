@@ -14,7 +14,6 @@ let package = Package(
         .library(name: "TeamKit", targets: ["TeamKit"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         // teamd-exporter only: the Prometheus registry and exposition, and HTTP/1 from SwiftNIO (lighter to
         // build than a framework; teamd, teamdctl and teamnl link neither).

@@ -1,6 +1,6 @@
 import Glibc
 import Testing
-@testable import TeamdCore
+@testable import SystemSupport
 
 /// A datagram socket bound where NOTIFY_SOCKET points (a path, or an abstract name), read without
 /// blocking: systemd's side of sd_notify.
