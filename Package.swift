@@ -23,7 +23,8 @@ let package = Package(
     targets: [
         // Pure codecs: no I/O.
         .target(name: "NetlinkCodec", swiftSettings: strict),
-        .target(name: "TeamWire", dependencies: ["NetlinkCodec"], swiftSettings: strict),
+        // TeamWire takes Packets' address types (EthernetAddress): one MAC type from the config to the wire.
+        .target(name: "TeamWire", dependencies: ["NetlinkCodec", "Packets"], swiftSettings: strict),
         .target(name: "Packets", swiftSettings: strict),
         .target(name: "TeamJSON", swiftSettings: strict),
         // The one place system calls go through: descriptors, Errno, the EINTR retry, poll timeouts,
@@ -53,7 +54,7 @@ let package = Package(
             "TeamdCore", "TeamKit", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "teamdctl", dependencies: ["TeamdctlCLI", "SystemSupport"], swiftSettings: strict),
-        .executableTarget(name: "teamnl", dependencies: ["TeamKit", "TeamWire", "SystemSupport"], swiftSettings: strict),
+        .executableTarget(name: "teamnl", dependencies: ["TeamKit", "TeamWire", "Packets", "SystemSupport"], swiftSettings: strict),
         // The Prometheus exporter of every running teamd: its logic (state dump to metrics, the HTTP server,
         // the textfile writer, the command line) in a library, the executable thin.
         .target(name: "TeamdExporter", dependencies: [
@@ -70,14 +71,14 @@ let package = Package(
         .target(name: "CLabSupport"),
         // What the tests share: the seeded generator and the server thread (TestSupport), the fakes (TeamTesting).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
-        .target(name: "TeamTesting", dependencies: ["TeamKit", "TeamWire", "NetlinkCodec"],
+        .target(name: "TeamTesting", dependencies: ["TeamKit", "TeamWire", "NetlinkCodec", "Packets"],
                 path: "Tests/TeamTesting", swiftSettings: strict),
         .testTarget(name: "NetlinkCodecTests", dependencies: ["NetlinkCodec", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "TeamWireTests", dependencies: ["TeamWire", "NetlinkCodec", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TeamWireTests", dependencies: ["TeamWire", "NetlinkCodec", "Packets", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TeamJSONTests", dependencies: ["TeamJSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PacketsTests", dependencies: ["Packets", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting", "Packets", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamdControl", "TeamTesting", "TeamJSON", "Packets", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "TeamdExporterTests", dependencies: ["TeamdExporter", "TeamJSON"], exclude: ["Fixtures"],

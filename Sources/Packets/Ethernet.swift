@@ -11,11 +11,28 @@ public struct EthernetAddress: Hashable, Sendable, CustomStringConvertible, Comp
     /// Six octets taken from `bytes` at `offset`; the caller checked the bounds.
     init(unchecked bytes: some Collection<UInt8>) { self.bytes = Array(bytes) }
 
+    /// "aa:bb:cc:dd:ee:ff", as the C teamd reads `hwaddr` (and teamnl an address): six colon-separated
+    /// groups of one or two hex digits, either case; nil otherwise.
+    public init?(_ text: some StringProtocol) {
+        let groups = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard groups.count == 6 else { return nil }
+        var bytes: [UInt8] = []
+        for group in groups {
+            guard (1...2).contains(group.count), let byte = UInt8(group, radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        self.bytes = bytes
+    }
+
     public static let zero = EthernetAddress(unchecked: [0, 0, 0, 0, 0, 0])
     /// 01:80:c2:00:00:02, the Slow_Protocols_Multicast address (IEEE 802.3 annex 57A) LACPDUs go to.
     public static let slowProtocolsMulticast = EthernetAddress(unchecked: [0x01, 0x80, 0xc2, 0x00, 0x00, 0x02])
 
-    /// "aa:bb:cc:dd:ee:ff", as the C teamd prints it.
+    /// The group bit (multicast or broadcast): no interface may carry such an address.
+    public var isMulticast: Bool { bytes[0] & 0x01 != 0 }
+    public var isZero: Bool { bytes.allSatisfy { $0 == 0 } }
+
+    /// "aa:bb:cc:dd:ee:ff", as the C teamd, libteam and iproute2 print it.
     public var description: String {
         bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: ":")
     }

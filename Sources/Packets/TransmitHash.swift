@@ -1,4 +1,5 @@
 /// One element of teamd's `runner.tx_hash`: which headers feed the transmit hash.
+/// Declared in the order the config error for an unknown `tx_hash` name lists them.
 public enum TransmitHashField: String, Sendable, CaseIterable {
     /// Source and destination MAC.
     case eth
@@ -10,10 +11,10 @@ public enum TransmitHashField: String, Sendable, CaseIterable {
     case ipv6
     /// IPv4 and IPv6 addresses (`ip` and `l3` are the same).
     case ip, l3
+    /// The ports of TCP, UDP and SCTP.
+    case l4
     /// TCP, UDP or SCTP ports, of IPv4 (unfragmented) and IPv6 packets.
     case tcp, udp, sctp
-    /// The ports of all three.
-    case l4
 }
 
 extension BPFProgram {

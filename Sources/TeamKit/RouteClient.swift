@@ -1,5 +1,6 @@
 import NetlinkCodec
 import TeamWire
+import Packets
 
 /// rtnetlink for links: create and delete teams, enslave and release ports, MAC,
 /// up/down, carrier, lookups and dumps.
@@ -9,7 +10,7 @@ import TeamWire
 /// original when someone changed the port's MAC in between (teamd's hwaddr policies).
 public final class RouteClient {
     private let connection: NetlinkConnection
-    private var originalAddresses: [UInt32: [UInt8]] = [:]
+    private var originalAddresses: [UInt32: EthernetAddress] = [:]
 
     public init(transport: any NetlinkTransport) {
         connection = NetlinkConnection(transport: transport)
@@ -23,7 +24,7 @@ public final class RouteClient {
     /// RTM_NEWLINK kind "team" with NLM_F_CREATE|NLM_F_EXCL; EEXIST when the name is taken.
     /// Without an address the kernel picks a random one.
     @discardableResult
-    public func createTeam(name: String, address: [UInt8]? = nil) throws -> Link {
+    public func createTeam(name: String, address: EthernetAddress? = nil) throws -> Link {
         let request = LinkMessage.create(name: name, kind: TeamFamily.name, address: address)
             .message(type: RouteMessageType.newLink, flags: [.create, .excl])
         try connection.request(request, operation: "create team \(name)")
@@ -70,8 +71,8 @@ public final class RouteClient {
     /// Enslaves `port` to `master` (IFLA_MASTER), first remembering the port's MAC.
     /// The team driver refuses a port that is up (EBUSY): set it down first.
     public func setMaster(port: UInt32, master: UInt32) throws {
-        if originalAddresses[port] == nil, let link = try link(index: port), !link.address.isEmpty {
-            originalAddresses[port] = link.address
+        if originalAddresses[port] == nil, let link = try link(index: port), let address = link.address {
+            originalAddresses[port] = address
         }
         try change(LinkMessage.change(index: port, master: master), operation: "enslave \(port) to \(master)")
     }
@@ -87,12 +88,11 @@ public final class RouteClient {
     }
 
     /// The MAC `port` had before its first `setMaster`, if this client enslaved it.
-    public func originalAddress(port: UInt32) -> [UInt8]? { originalAddresses[port] }
+    public func originalAddress(port: UInt32) -> EthernetAddress? { originalAddresses[port] }
 
     /// IFLA_ADDRESS
-    public func setAddress(_ address: [UInt8], index: UInt32) throws {
-        try change(LinkMessage.change(index: index, address: address),
-                   operation: "set address of \(index) to \(formatHardwareAddress(address))")
+    public func setAddress(_ address: EthernetAddress, index: UInt32) throws {
+        try change(LinkMessage.change(index: index, address: address), operation: "set address of \(index) to \(address)")
     }
 
     /// IFF_UP through ifi_flags/ifi_change.

@@ -1,4 +1,5 @@
 import NetlinkCodec
+import Packets
 
 /// rtnetlink message types for links (include/uapi/linux/rtnetlink.h).
 public enum RouteMessageType {
@@ -170,7 +171,7 @@ public struct LinkMessage: Hashable, Sendable {
 
     /// IFLA_IFNAME
     public var name: String? { attribute(LinkAttribute.name).map { Self.cString($0.payload) } }
-    /// IFLA_ADDRESS
+    /// IFLA_ADDRESS, as the kernel sent it (any link type's length)
     public var address: [UInt8]? { attribute(LinkAttribute.address)?.payload }
     /// IFLA_BROADCAST
     public var broadcast: [UInt8]? { attribute(LinkAttribute.broadcast)?.payload }
@@ -213,7 +214,7 @@ public struct LinkMessage: Hashable, Sendable {
 
     /// The typed snapshot.
     public var link: Link {
-        Link(index: info.index, name: name ?? "", flags: info.flags, type: info.type, address: address ?? [],
+        Link(index: info.index, name: name ?? "", flags: info.flags, type: info.type, address: address.flatMap { EthernetAddress(bytes: $0) },
              mtu: mtu, master: master ?? 0, carrier: carrier, operationalState: operationalState,
              kind: kind, slaveKind: slaveKind)
     }
@@ -221,10 +222,10 @@ public struct LinkMessage: Hashable, Sendable {
     // MARK: Requests
 
     /// RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL: a new link of `kind`, optionally with a MAC.
-    public static func create(name: String, kind: String, address: [UInt8]? = nil) -> LinkMessage {
+    public static func create(name: String, kind: String, address: EthernetAddress? = nil) -> LinkMessage {
         var writer = AttributeWriter()
         writer.append(type: LinkAttribute.name, string: name)
-        if let address { writer.append(type: LinkAttribute.address, bytes: address) }
+        if let address { writer.append(type: LinkAttribute.address, bytes: address.bytes) }
         writer.nested(type: LinkAttribute.linkInfo, flagged: false) { info in
             info.append(type: LinkInfoAttribute.kind, string: kind)
         }
@@ -247,7 +248,7 @@ public struct LinkMessage: Hashable, Sendable {
     }
 
     /// RTM_SETLINK changing only what is given.
-    public static func change(index: UInt32, master: UInt32? = nil, address: [UInt8]? = nil, up: Bool? = nil,
+    public static func change(index: UInt32, master: UInt32? = nil, address: EthernetAddress? = nil, up: Bool? = nil,
                               carrier: Bool? = nil) -> LinkMessage {
         var info = InterfaceInfo(index: index)
         if let up {
@@ -255,7 +256,7 @@ public struct LinkMessage: Hashable, Sendable {
             info.flags = up ? .up : []
         }
         var attributes: [NetlinkAttribute] = []
-        if let address { attributes.append(NetlinkAttribute(type: LinkAttribute.address, payload: address)) }
+        if let address { attributes.append(NetlinkAttribute(type: LinkAttribute.address, payload: address.bytes)) }
         if let master {
             var payload: [UInt8] = []
             withUnsafeBytes(of: master) { payload.append(contentsOf: $0) }
@@ -283,8 +284,9 @@ public struct Link: Hashable, Sendable {
     public var flags: LinkFlags
     /// ifi_type (ARPHRD_*)
     public var type: UInt16
-    /// IFLA_ADDRESS (empty when the link has none)
-    public var address: [UInt8]
+    /// IFLA_ADDRESS when it is a MAC (six octets); nil when the link has none or one of another length
+    /// (teams and ports are Ethernet devices here: docs/differences.md).
+    public var address: EthernetAddress?
     /// IFLA_MTU
     public var mtu: UInt32?
     /// IFLA_MASTER, 0 when none
@@ -298,7 +300,7 @@ public struct Link: Hashable, Sendable {
     /// IFLA_INFO_SLAVE_KIND
     public var slaveKind: String?
 
-    public init(index: UInt32, name: String, flags: LinkFlags = [], type: UInt16 = arphrdEther, address: [UInt8] = [],
+    public init(index: UInt32, name: String, flags: LinkFlags = [], type: UInt16 = arphrdEther, address: EthernetAddress? = nil,
                 mtu: UInt32? = nil, master: UInt32 = 0, carrier: Bool? = nil,
                 operationalState: OperationalState? = nil, kind: String? = nil, slaveKind: String? = nil) {
         self.index = index
@@ -325,7 +327,7 @@ public struct Link: Hashable, Sendable {
         if let operationalState { writer.append(type: LinkAttribute.operationalState, uint8: operationalState.rawValue) }
         if master != 0 { writer.append(type: LinkAttribute.master, uint32: master) }
         if let carrier { writer.append(type: LinkAttribute.carrier, uint8: carrier ? 1 : 0) }
-        if !address.isEmpty { writer.append(type: LinkAttribute.address, bytes: address) }
+        if let address { writer.append(type: LinkAttribute.address, bytes: address.bytes) }
         if kind != nil || slaveKind != nil {
             writer.nested(type: LinkAttribute.linkInfo, flagged: false) { info in
                 if let kind { info.append(type: LinkInfoAttribute.kind, string: kind) }
@@ -335,28 +337,4 @@ public struct Link: Hashable, Sendable {
         return LinkMessage(info: InterfaceInfo(type: type, index: index, flags: flags),
                            attributes: (try? NetlinkAttribute.decodeAll(writer.bytes)) ?? [])
     }
-}
-
-/// Formats a hardware address as libteam and iproute2 do: lower-case hex, colons.
-public func formatHardwareAddress(_ address: [UInt8]) -> String {
-    let digits: [Character] = Array("0123456789abcdef")
-    var text = ""
-    for (i, byte) in address.enumerated() {
-        if i > 0 { text.append(":") }
-        text.append(digits[Int(byte >> 4)])
-        text.append(digits[Int(byte & 0xf)])
-    }
-    return text
-}
-
-/// Parses "aa:bb:cc:dd:ee:ff"; nil when malformed.
-public func parseHardwareAddress(_ text: String) -> [UInt8]? {
-    let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-    guard !parts.isEmpty else { return nil }
-    var bytes: [UInt8] = []
-    for part in parts {
-        guard (1...2).contains(part.count), let byte = UInt8(part, radix: 16) else { return nil }
-        bytes.append(byte)
-    }
-    return bytes
 }

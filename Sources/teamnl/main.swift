@@ -6,6 +6,7 @@ import NetlinkCodec
 import SystemSupport
 import TeamKit
 import TeamWire
+import Packets
 
 /// Standard output is buffered until `flushOut()` and standard error is not, as stdio
 /// does for a C program writing to a pipe or file.
@@ -271,7 +272,7 @@ func runMonitor(_ session: Session, arguments: [String]) throws {
 struct InterfaceInfo {
     var index: UInt32
     var name = ""
-    var address: [UInt8] = []
+    var address: EthernetAddress?
     var master: UInt32 = 0
     var adminUp = false
     var nameChanged = false
@@ -288,13 +289,13 @@ struct InterfaceInfo {
     mutating func update(_ link: Link) {
         if link.name != name { name = link.name; nameChanged = true }
         if link.master != master { master = link.master; masterChanged = true }
-        if !link.address.isEmpty && link.address != address { address = link.address; addressChanged = true }
+        if let new = link.address, new != address { address = new; addressChanged = true }
         if link.isUp != adminUp { adminUp = link.isUp; adminChanged = true }
     }
 
     var line: String {
         "\(changed ? "*" : " ")\(Int32(bitPattern: index)): \(nameChanged ? "*" : "")\(name): "
-            + "\(addressChanged ? "*" : "")\(formatHardwareAddress(address)): \(masterChanged ? "*" : "")\(master)"
+            + "\(addressChanged ? "*" : "")\(address?.description ?? ""): \(masterChanged ? "*" : "")\(master)"
     }
 }
 

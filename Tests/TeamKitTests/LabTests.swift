@@ -3,6 +3,7 @@ import Testing
 import NetlinkCodec
 import TeamWire
 @testable import TeamKit
+import Packets
 
 /// Steps against the real team driver, run by lab/scenarios/teamnl-teamkit.sh inside the
 /// lab's VM (TEAMKIT_LAB=1, as root, team.ko loaded), which checks each step's result
@@ -20,9 +21,9 @@ struct LabTests {
     @Test(.enabled(if: LabEnvironment.step == "create"))
     func createTeam() throws {
         let route = try RouteClient()
-        let team = try route.createTeam(name: "tk0", address: [0x02, 0x00, 0x00, 0xaa, 0xbb, 0x01])
+        let team = try route.createTeam(name: "tk0", address: EthernetAddress(bytes: [0x02, 0x00, 0x00, 0xaa, 0xbb, 0x01])!)
         #expect(team.kind == "team")
-        #expect(team.address == [0x02, 0x00, 0x00, 0xaa, 0xbb, 0x01])
+        #expect(team.address == EthernetAddress(bytes: [0x02, 0x00, 0x00, 0xaa, 0xbb, 0x01]))
         do {
             try route.createTeam(name: "tk0")
             Issue.record("NLM_F_EXCL did not refuse an existing name")
@@ -107,8 +108,8 @@ struct LabTests {
         try route.setUp(false, index: port)
         try route.setMaster(port: port, master: team)
         // As teamd's hwaddr policies do: the port takes another MAC while enslaved.
-        try route.setAddress([0x02, 0x00, 0x00, 0xaa, 0xbb, 0x01], index: port)
-        #expect(try route.link(index: port)?.address == [0x02, 0x00, 0x00, 0xaa, 0xbb, 0x01])
+        try route.setAddress(EthernetAddress(bytes: [0x02, 0x00, 0x00, 0xaa, 0xbb, 0x01])!, index: port)
+        #expect(try route.link(index: port)?.address == EthernetAddress(bytes: [0x02, 0x00, 0x00, 0xaa, 0xbb, 0x01]))
         try route.release(port: port)
         try route.release(port: try LabEnvironment.index(route, "tp1"))
         let released = try #require(try route.link(index: port))

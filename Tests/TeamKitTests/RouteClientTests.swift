@@ -3,14 +3,15 @@ import NetlinkCodec
 import TeamWire
 import TeamTesting
 @testable import TeamKit
+import Packets
 
 @Suite struct RouteClientTests {
     @Test func createLookUpDumpDelete() throws {
         let kernel = FakeKernel()
         let route = RouteClient(transport: kernel.makeTransport(.route))
-        let team = try route.createTeam(name: "team0", address: [0x02, 0, 0, 0, 0, 9])
+        let team = try route.createTeam(name: "team0", address: EthernetAddress(bytes: [0x02, 0, 0, 0, 0, 9])!)
         #expect(team.kind == "team")
-        #expect(team.address == [0x02, 0, 0, 0, 0, 9])
+        #expect(team.address == EthernetAddress(bytes: [0x02, 0, 0, 0, 0, 9]))
         #expect(try route.link(named: "team0")?.index == team.index)
         #expect(try route.link(index: team.index)?.name == "team0")
         #expect(try route.link(named: "nosuchdev") == nil)
@@ -52,8 +53,8 @@ import TeamTesting
         try lab.route.setMaster(port: lab.eth1, master: lab.team)
         #expect(lab.route.originalAddress(port: lab.eth1) == original)
         // roundrobin gives ports the team's MAC; then someone changes it again.
-        #expect(try lab.route.link(index: lab.eth1)?.address == [0x02, 0xaa, 0, 0, 0, 1])
-        try lab.route.setAddress([0x02, 0xbb, 0, 0, 0, 2], index: lab.eth1)
+        #expect(try lab.route.link(index: lab.eth1)?.address == EthernetAddress(bytes: [0x02, 0xaa, 0, 0, 0, 1]))
+        try lab.route.setAddress(EthernetAddress(bytes: [0x02, 0xbb, 0, 0, 0, 2])!, index: lab.eth1)
         try lab.route.release(port: lab.eth1)
         let released = try #require(try lab.route.link(index: lab.eth1))
         #expect(released.address == original)

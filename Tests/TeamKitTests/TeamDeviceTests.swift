@@ -3,6 +3,7 @@ import NetlinkCodec
 import TeamWire
 import TeamTesting
 @testable import TeamKit
+import Packets
 
 /// A team with two veth ends, built through TeamKit over the FakeKernel.
 struct Lab {
@@ -14,7 +15,7 @@ struct Lab {
 
     init(mode: String? = nil, enslave: Bool = true) throws {
         route = RouteClient(transport: kernel.makeTransport(.route))
-        team = try route.createTeam(name: "team0", address: [0x02, 0xaa, 0, 0, 0, 1]).index
+        team = try route.createTeam(name: "team0", address: EthernetAddress(bytes: [0x02, 0xaa, 0, 0, 0, 1])!).index
         eth1 = kernel.addLink(name: "eth1")
         eth2 = kernel.addLink(name: "eth2")
         if let mode {

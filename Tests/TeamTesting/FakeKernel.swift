@@ -1,6 +1,7 @@
 import NetlinkCodec
 import TeamKit
 import TeamWire
+import Packets
 
 /// An in-memory kernel that answers the team generic netlink family, nlctrl and the
 /// rtnetlink link subset at message level, following drivers/net/team/team_core.c:
@@ -35,7 +36,7 @@ public final class FakeKernel {
 
     public init() {
         links[1] = Link(index: 1, name: "lo", flags: [.up, .loopback, .running, .lowerUp], type: 772,
-                        address: [0, 0, 0, 0, 0, 0], mtu: 65536, operationalState: .unknown)
+                        address: .zero, mtu: 65536, operationalState: .unknown)
     }
 
     public func makeTransport(_ netlinkProtocol: NetlinkProtocol) -> FakeTransport {
@@ -55,7 +56,7 @@ public final class FakeKernel {
         nextIndex += 1
         nextAddress &+= 1
         let link = Link(index: index, name: name, flags: [.broadcast, .multicast],
-                        address: address ?? [0x02, 0x00, 0x00, 0x00, 0x00, nextAddress], mtu: 1500,
+                        address: EthernetAddress(bytes: address ?? [0x02, 0x00, 0x00, 0x00, 0x00, nextAddress]), mtu: 1500,
                         carrier: carrier, operationalState: .down, kind: kind)
         links[index] = link
         linkEvent(link)
@@ -324,10 +325,10 @@ public final class FakeKernel {
         if let address = message.address {
             guard address.count == 6 else { return 22 }
             guard address[0] & 1 == 0, address != [0, 0, 0, 0, 0, 0] else { return 99 }  // EADDRNOTAVAIL
-            link.address = address
+            link.address = EthernetAddress(bytes: address)
             links[link.index] = link
             if let state = teams[link.index], state.mode != "activebackup", state.mode != TeamState.noMode {
-                for port in state.ports { links[port]?.address = address; linkEvent(links[port]!) }
+                for port in state.ports { links[port]?.address = link.address; linkEvent(links[port]!) }
             }
         }
         if message.info.change.contains(.up) {
@@ -423,7 +424,7 @@ public final class FakeKernel {
         var status = state.portStatus.removeValue(forKey: port) ?? TeamPortStatus(index: port)
         state.ports.removeAll { $0 == port }
         state.portEnabled[port] = nil
-        link.address = state.originalAddress.removeValue(forKey: port) ?? link.address
+        if let original = state.originalAddress.removeValue(forKey: port) { link.address = original }
         teams[team] = state
         optionsEvent(team, removedOptions)
         status.isRemoved = true
@@ -457,7 +458,7 @@ struct TeamState {
     var ports: [UInt32] = []
     var portStatus: [UInt32: TeamPortStatus] = [:]
     var portEnabled: [UInt32: Bool] = [:]
-    var originalAddress: [UInt32: [UInt8]] = [:]
+    var originalAddress: [UInt32: EthernetAddress?] = [:]
     var userCarrier = false
 
     /// Per-port option templates: the core's, then the mode's.

@@ -1,6 +1,7 @@
 import Testing
 import NetlinkCodec
 @testable import TeamWire
+import Packets
 
 /// Decode == value and encode == bytes on messages recorded from the real kernel and the C
 /// teamnl (see CapturedVectors.swift for how they were made). The values asserted are
@@ -146,7 +147,7 @@ import NetlinkCodec
         let link = try LinkMessage.decode(message)
         #expect(link.name == "team0")
         #expect(link.kind == "team")
-        #expect(link.address == [0x02, 0, 0, 0, 0, 0x10])
+        #expect(link.link.address == EthernetAddress(bytes: [0x02, 0, 0, 0, 0, 0x10]))
         #expect(link.link.type == arphrdEther)
         #expect(link.message(type: message.header.type, flags: message.header.flags, sequence: message.header.sequence,
                              portID: message.header.portID).encode() == CapturedVectors.newLinkEventTeam)
@@ -158,7 +159,7 @@ import NetlinkCodec
         let link = try LinkMessage.decode(message)
         #expect(link.name == "team0")
         #expect(link.kind == "team")
-        #expect(link.address == [0x02, 0, 0, 0, 0, 0x10])
+        #expect(link.link.address == EthernetAddress(bytes: [0x02, 0, 0, 0, 0, 0x10]))
         #expect(link.message(type: message.header.type, flags: message.header.flags, sequence: message.header.sequence,
                              portID: message.header.portID).encode() == CapturedVectors.newLinkRequestTeam)
     }

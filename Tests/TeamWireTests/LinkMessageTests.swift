@@ -2,12 +2,13 @@ import Testing
 import NetlinkCodec
 @testable import TeamWire
 import TestSupport
+import Packets
 
 // Built by hand from include/uapi/linux/rtnetlink.h and if_link.h (not captured).
 
 @Suite struct LinkMessageTests {
     @Test func createTeamRequestBytes() {
-        let request = LinkMessage.create(name: "team0", kind: "team", address: [0x02, 0, 0, 0, 0, 1])
+        let request = LinkMessage.create(name: "team0", kind: "team", address: EthernetAddress(bytes: [0x02, 0, 0, 0, 0, 1])!)
         #expect(request.encode() == [
             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,        // ifinfomsg
             10, 0, 3, 0, 0x74, 0x65, 0x61, 0x6d, 0x30, 0, 0, 0,    // IFLA_IFNAME "team0"
@@ -32,7 +33,7 @@ import TestSupport
 
     @Test func linkRoundTripsWithTypedFields() throws {
         let link = Link(index: 12, name: "eth1", flags: [.up, .broadcast, .multicast, .lowerUp, .running, .slave],
-                        address: [0x52, 0x54, 0, 0x12, 0x34, 0x56], mtu: 1500, master: 11, carrier: true,
+                        address: EthernetAddress(bytes: [0x52, 0x54, 0, 0x12, 0x34, 0x56])!, mtu: 1500, master: 11, carrier: true,
                         operationalState: .up, kind: "veth", slaveKind: "team")
         let bytes = link.message.message(type: RouteMessageType.newLink, flags: []).encode()
         let decoded = try LinkMessage.decode(try NetlinkMessage.decode(bytes))
@@ -52,26 +53,27 @@ import TestSupport
         #expect(throws: NetlinkError.self) { try LinkMessage.decode([0, 0, 1, 0]) }
     }
 
-    @Test func hardwareAddressFormatting() {
-        #expect(formatHardwareAddress([0x02, 0xab, 0, 0x10, 0xff, 9]) == "02:ab:00:10:ff:09")
-        #expect(parseHardwareAddress("02:ab:00:10:ff:09") == [0x02, 0xab, 0, 0x10, 0xff, 9])
-        #expect(parseHardwareAddress("02:ab:zz") == nil)
-        #expect(parseHardwareAddress("") == nil)
+    @Test func onlyASixOctetAddressIsAMAC() {
+        var writer = AttributeWriter()
+        writer.append(type: LinkAttribute.address, bytes: [UInt8](repeating: 0x80, count: 20))  // InfiniBand's length
+        let message = LinkMessage(info: InterfaceInfo(index: 4), attributes: try! NetlinkAttribute.decodeAll(writer.bytes))
+        #expect(message.address?.count == 20)
+        #expect(message.link.address == nil)
     }
 
     @Test("fuzz: mutated link messages never trap; what decodes re-encodes to itself and its typed view is stable")
     func decodeFuzz() throws {
         let links = [
             Link(index: 12, name: "eth1", flags: [.up, .broadcast, .multicast, .lowerUp, .running, .slave],
-                 address: [0x52, 0x54, 0, 0x12, 0x34, 0x56], mtu: 1500, master: 11, carrier: true,
+                 address: EthernetAddress(bytes: [0x52, 0x54, 0, 0x12, 0x34, 0x56])!, mtu: 1500, master: 11, carrier: true,
                  operationalState: .up, kind: "veth", slaveKind: "team"),
-            Link(index: 11, name: "team0", flags: [.up, .master], address: [2, 0, 0, 0, 0, 1], mtu: 9000,
+            Link(index: 11, name: "team0", flags: [.up, .master], address: EthernetAddress(bytes: [2, 0, 0, 0, 0, 1])!, mtu: 9000,
                  carrier: false, operationalState: .down, kind: "team"),
             Link(index: 1, name: "lo", flags: [.up, .loopback], type: 772),
         ]
         let seeds = links.map { $0.message.encode() }
-            + [LinkMessage.create(name: "team0", kind: "team", address: [2, 0, 0, 0, 0, 1]).encode(),
-               LinkMessage.change(index: 9, master: 3, address: [2, 1, 2, 3, 4, 5], up: true, carrier: true).encode()]
+            + [LinkMessage.create(name: "team0", kind: "team", address: EthernetAddress(bytes: [2, 0, 0, 0, 0, 1])!).encode(),
+               LinkMessage.change(index: 9, master: 3, address: EthernetAddress(bytes: [2, 1, 2, 3, 4, 5])!, up: true, carrier: true).encode()]
         var random = SeededGenerator(seed: 0x11a7)
         var decoded = 0
         for round in 0..<4000 {

@@ -2,6 +2,7 @@ import Testing
 import TeamJSON
 @testable import TeamdCore
 import TestSupport
+import Packets
 
 @Suite struct ConfigDecodingTests {
     @Test func emptyConfigGetsEveryDefault() throws {
@@ -21,8 +22,9 @@ import TestSupport
         // With no watcher anywhere, a port runs one ethtool watcher without delays.
         #expect(config.linkWatchers(forPort: "eth0") == [.ethtool(EthtoolWatcherConfig(delayUp: .zero, delayDown: .zero))])
         let port = config.port(named: "eth9")
-        #expect(port == PortConfig(name: "eth9", priority: 0, queueID: nil, sticky: false, lacpPriority: 255,
-                                   lacpKey: 0, linkWatchers: []))
+        #expect(port == PortConfig(name: "eth9", settings: PortSettings(priority: 0, queueID: nil, isSticky: false,
+                                                                          lacpPriority: 255, lacpKey: 0),
+                                   linkWatchers: []))
     }
 
     /// The man page's activebackup example.
@@ -49,10 +51,10 @@ import TestSupport
         #expect(config.notifyPeers == PeerNotificationConfig(count: 1, interval: nil))
         #expect(config.multicastRejoin == PeerNotificationConfig(count: 1, interval: nil))
         #expect(config.ports.map(\.name) == ["eth1", "eth2"])
-        #expect(config.port(named: "eth1").priority == -10)
-        #expect(config.port(named: "eth1").sticky)
-        #expect(config.port(named: "eth2").priority == 100)
-        #expect(!config.port(named: "eth2").sticky)
+        #expect(config.port(named: "eth1").settings.priority == -10)
+        #expect(config.port(named: "eth1").settings.isSticky)
+        #expect(config.port(named: "eth2").settings.priority == 100)
+        #expect(!config.port(named: "eth2").settings.isSticky)
         #expect(config.linkWatchers(forPort: "eth2") == [.ethtool(EthtoolWatcherConfig())])
         #expect(config.warnings.isEmpty)
     }
@@ -108,11 +110,11 @@ import TestSupport
                                                   aggregatorSelectPolicy: .portConfig,
                                                   loadBalance: LoadBalanceConfig(txHash: [.eth]))))
         #expect(config.runner.kernelMode == "loadbalance")
-        #expect(config.port(named: "eth1").lacpPriority == 0)
-        #expect(config.port(named: "eth1").lacpKey == 65535)
-        #expect(config.port(named: "eth1").sticky)
-        #expect(config.port(named: "eth2").lacpPriority == 255)
-        #expect(config.port(named: "eth2").lacpKey == 0)
+        #expect(config.port(named: "eth1").settings.lacpPriority == 0)
+        #expect(config.port(named: "eth1").settings.lacpKey == 65535)
+        #expect(config.port(named: "eth1").settings.isSticky)
+        #expect(config.port(named: "eth2").settings.lacpPriority == 255)
+        #expect(config.port(named: "eth2").settings.lacpKey == 0)
         #expect(config.notifyPeers.count == nil)
 
         let defaults = try TeamdConfig(parsing: #"{"runner": {"name": "lacp"}}"#)
@@ -139,7 +141,7 @@ import TestSupport
              "runner": {"name": "roundrobin", "addr": "tcp://127.0.0.1:5555"}}
             """#)
         #expect(config.device == "team7")
-        #expect(config.hardwareAddress == HardwareAddress(bytes: [0x00, 0x1A, 0x2B, 0x03, 0x04, 0x05]))
+        #expect(config.hardwareAddress == EthernetAddress(bytes: [0x00, 0x1A, 0x2B, 0x03, 0x04, 0x05]))
         #expect(config.hardwareAddress?.description == "00:1a:2b:03:04:05")
         #expect(config.debugLevel == 2)
         #expect(config.linkWatchPolicy == .all)
@@ -162,11 +164,11 @@ import TestSupport
             .ethtool(EthtoolWatcherConfig(delayUp: .milliseconds(2500), delayDown: .milliseconds(1000))),
             .arpPing(ARPPingWatcherConfig(
                 timing: PingTiming(interval: .milliseconds(100), initialWait: .milliseconds(1000), missedMax: 30),
-                sourceHost: .ipv4([192, 168, 23, 2]), targetHost: .hostname("gateway.example"),
+                sourceHost: .address(IPv4Address(192, 168, 23, 2)), targetHost: .hostname("gateway.example"),
                 validateActive: true, validateInactive: true, sendAlways: true, vlanID: 4095)),
             .nsnaPing(NSNAPingWatcherConfig(
                 timing: PingTiming(interval: .milliseconds(200), initialWait: .zero, missedMax: 15),
-                targetHost: .ipv6([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x10, 0x18, 0xff, 0xfe, 0xaa, 0xbb, 0xcc]))),
+                targetHost: .address(IPv6Address(bytes: [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x10, 0x18, 0xff, 0xfe, 0xaa, 0xbb, 0xcc])!))),
             .tipc(TIPCWatcherConfig(bearer: "eth:eth1")),
         ])
         #expect(config.linkWatchers.map(\.name) == ["ethtool", "arp_ping", "nsna_ping", "tipc"])
@@ -177,7 +179,7 @@ import TestSupport
         let config = try TeamdConfig(parsing: #"{"link_watch": {"name": "arp_ping", "target_host": "10.0.0.1"}}"#)
         #expect(config.linkWatchers == [.arpPing(ARPPingWatcherConfig(
             timing: PingTiming(interval: .milliseconds(1000), initialWait: .zero, missedMax: 3),
-            sourceHost: .ipv4([0, 0, 0, 0]), targetHost: .ipv4([10, 0, 0, 1]),
+            sourceHost: .address(.any), targetHost: .address(IPv4Address(10, 0, 0, 1)),
             validateActive: false, validateInactive: false, sendAlways: false, vlanID: nil))])
     }
 
@@ -202,8 +204,8 @@ import TestSupport
                        "veth-b": {"prio": 2147483647, "queue_id": 0}}}
             """#)
         #expect(config.ports == [
-            PortConfig(name: "eth0.100", priority: .min, queueID: 3),
-            PortConfig(name: "veth-b", priority: .max, queueID: 0),
+            PortConfig(name: "eth0.100", settings: PortSettings(priority: .min, queueID: 3)),
+            PortConfig(name: "veth-b", settings: PortSettings(priority: .max, queueID: 0)),
         ])
     }
 
@@ -236,14 +238,15 @@ import TestSupport
                             {"name": "nsna_ping", "target_host": "router6.lan"},
                             {"name": "arp_ping", "target_host": "127.1"}]}
             """#)
-        let targets = config.linkWatchers.map { watcher -> HostSpecifier? in
+        let targets = config.linkWatchers.map { watcher -> String? in
             switch watcher {
-            case .nsnaPing(let ping): return ping.targetHost
-            case .arpPing(let ping): return ping.targetHost
-            default: return nil
+            case .nsnaPing(let ping): if case .hostname(let name) = ping.targetHost { return name }
+            case .arpPing(let ping): if case .hostname(let name) = ping.targetHost { return name }
+            default: break
             }
+            return nil
         }
-        #expect(targets == [.hostname("fe80::1%eth0"), .hostname("router6.lan"), .hostname("127.1")])
+        #expect(targets == ["fe80::1%eth0", "router6.lan", "127.1"])
     }
 
     @Test func interfaceNameLimits() throws {

@@ -145,9 +145,9 @@ import TeamJSON
     @Test func portUpdateReplacesThePortObject() throws {
         var document = try makeDocument(#"{"ports": {"eth1": {"prio": 3}, "eth2": {}}}"#, ports: ["eth1"])
         let result = try document.updatePort("eth1", json: #"{"prio": 10, "queue_id": 2, "lacp_key": 4, "colour": 1}"#)
-        #expect(result.port == PortConfig(name: "eth1", priority: 10, queueID: 2, lacpKey: 4))
+        #expect(result.port == PortConfig(name: "eth1", settings: PortSettings(priority: 10, queueID: 2, lacpKey: 4)))
         #expect(result.warnings.map(\.description) == ["$.ports.eth1.colour: unknown key"])
-        #expect(document.config.port(named: "eth1").priority == 10)
+        #expect(document.config.port(named: "eth1").settings.priority == 10)
         // Replaced, not merged: the written-back watcher is gone, the position kept.
         #expect(document.dump()["ports"]?.serialized() == #"{"eth1": {"prio": 10, "queue_id": 2, "lacp_key": 4, "colour": 1}, "eth2": {}}"#)
         #expect(document.portDump("eth1")["link_watch"] == nil)
@@ -159,7 +159,7 @@ import TeamJSON
         // A port the config did not know is added to it.
         try document.updatePort("eth3", json: #"{"prio": -1}"#)
         #expect(document.config.ports.map(\.name) == ["eth1", "eth2", "eth3"])
-        #expect(document.config.port(named: "eth3").priority == -1)
+        #expect(document.config.port(named: "eth3").settings.priority == -1)
         #expect(document.dump()["ports"]?["eth3"] == ["prio": -1])
     }
 

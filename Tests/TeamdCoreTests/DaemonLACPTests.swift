@@ -126,7 +126,7 @@ struct DaemonLACPTests {
         let teamMAC = h.kernel.links[h.team]!.address
         for (index, port) in h.ports {
             let (header, pdu) = try LACPDU.decode(frame: try #require(port.sent.first))
-            #expect(pdu.actor.system.bytes == teamMAC, "actor system is the team MAC")
+            #expect(pdu.actor.system == teamMAC, "actor system is the team MAC")
             #expect(pdu.actor.port == UInt16(index))
             #expect(header.destination == .slowProtocolsMulticast)
         }

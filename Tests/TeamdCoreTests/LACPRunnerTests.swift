@@ -390,7 +390,7 @@ struct LACPRunnerTests {
     @Test("a port looped back to this team is never selected")
     func loopback() {
         var b = LACPBench(ports: [port("eth0", 3)])
-        let us = EthernetAddress(bytes: teamMAC.bytes)!
+        let us = teamMAC
         b.converge(Partner(system: us), ports: [3])
         #expect(b.receiveState(3) == "current")
         #expect(!b.isSelected(3) && !b.isEnabled(3))
@@ -424,7 +424,7 @@ struct LACPRunnerTests {
     func teamAddressChanges() {
         var b = LACPBench(ports: [port("eth0", 3), port("eth1", 5)])
         b.converge(Partner(), ports: [3, 5])
-        let newMAC = HardwareAddress(bytes: [0x02, 0, 0, 0, 0, 0x77])!
+        let newMAC = EthernetAddress(bytes: [0x02, 0, 0, 0, 0, 0x77])!
         let actions = b.engine.teamAddressChanged(to: newMAC)
         #expect(actions.contains(.setPortAddress(port: 3, newMAC)) && actions.contains(.setPortAddress(port: 5, newMAC)))
         b.apply(actions)

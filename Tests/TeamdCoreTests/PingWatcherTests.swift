@@ -12,7 +12,7 @@ private let partner6 = IPv6Address(bytes: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0
 private let timer = TimerID.watcher(port: 3, instance: 0)
 
 private func pingPort(enabled: Bool = false) -> TeamPort {
-    TeamPort(name: "eth0", index: 3, originalAddress: HardwareAddress(bytes: portMAC.bytes)!, isEnabled: enabled)
+    TeamPort(name: "eth0", index: 3, originalAddress: portMAC, isEnabled: enabled)
 }
 
 /// The partner's answer to an ARP request: from `sender` to `target` (0.0.0.0 answers a probe).

@@ -2,12 +2,13 @@ import Testing
 import TeamJSON
 import TeamWire
 @testable import TeamdCore
+import Packets
 
-let teamMAC = HardwareAddress(bytes: [0x02, 0, 0, 0, 0, 0x10])!
+let teamMAC = EthernetAddress(bytes: [0x02, 0, 0, 0, 0, 0x10])!
 
 func port(_ name: String, _ index: UInt32, prio: Int32 = 0, speed: UInt32 = 1000, full: Bool = true,
           up: Bool = true, sticky: Bool = false) -> TeamPort {
-    TeamPort(name: name, index: index, originalAddress: HardwareAddress(bytes: [0x02, 0, 0, 0, 0, UInt8(index)])!,
+    TeamPort(name: name, index: index, originalAddress: EthernetAddress(bytes: [0x02, 0, 0, 0, 0, UInt8(index)])!,
              settings: PortSettings(priority: prio, isSticky: sticky),
              kernelLink: TeamPortStatus(index: index, isLinkUp: up, speed: up ? speed : 0,
                                         duplex: full ? Duplex.full : Duplex.half))
@@ -112,7 +113,7 @@ struct ActiveBackupTests {
     @Test("by_active: the team takes the active port's MAC, and follows it on failover")
     func byActive() {
         var (e, actions) = engine(ActiveBackupRunner(addressPolicy: .byActive), [port("eth0", 3), port("eth1", 5)])
-        let mac0 = HardwareAddress(bytes: [0x02, 0, 0, 0, 0, 3])!, mac1 = HardwareAddress(bytes: [0x02, 0, 0, 0, 0, 5])!
+        let mac0 = EthernetAddress(bytes: [0x02, 0, 0, 0, 0, 3])!, mac1 = EthernetAddress(bytes: [0x02, 0, 0, 0, 0, 5])!
         #expect(actions.contains(.setTeamAddress(mac0)))
         #expect(!actions.contains { if case .setPortAddress = $0 { true } else { false } })
         let fail = e.kernelPortChanged(linkDown(3))
@@ -127,7 +128,7 @@ struct ActiveBackupTests {
         #expect(!actions.contains(.setPortAddress(port: 5, teamMAC)))
         let fail = e.kernelPortChanged(linkDown(3))
         #expect(fail.contains(.setPortAddress(port: 5, teamMAC)))
-        #expect(fail.contains(.setPortAddress(port: 3, HardwareAddress(bytes: [0x02, 0, 0, 0, 0, 3])!)))
+        #expect(fail.contains(.setPortAddress(port: 3, EthernetAddress(bytes: [0x02, 0, 0, 0, 0, 3])!)))
     }
 
     @Test("runner.active_port switches to the named port; an unknown name is an error")

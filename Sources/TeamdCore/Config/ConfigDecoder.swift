@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Packets
 import TeamJSON
 
 extension TeamdConfig {
@@ -27,7 +28,7 @@ extension TeamdConfig {
         if let device {
             try validateInterfaceName(device, at: root.path.appending("device"))
         }
-        var hardwareAddress: HardwareAddress?
+        var hardwareAddress: EthernetAddress?
         if let text = try root.string("hwaddr") {
             hardwareAddress = try decodeHardwareAddress(text, at: root.path.appending("hwaddr"))
         }
@@ -197,8 +198,8 @@ func validateInterfaceName(_ name: String, at path: JSONPath) throws(ConfigError
     }
 }
 
-private func decodeHardwareAddress(_ text: String, at path: JSONPath) throws(ConfigError) -> HardwareAddress {
-    guard let address = HardwareAddress(text) else {
+private func decodeHardwareAddress(_ text: String, at path: JSONPath) throws(ConfigError) -> EthernetAddress {
+    guard let address = EthernetAddress(text) else {
         throw ConfigError(path: path, kind: .invalidValue(
             text, reason: "expected a MAC address of six hex octets separated by ':'"))
     }
@@ -286,7 +287,7 @@ private func decodeRunner(_ value: JSONValue?, at path: JSONPath) throws(ConfigE
 
 private func decodeLoadBalance(_ reader: inout ObjectReader,
                                warnings: inout [ConfigWarning]) throws(ConfigError) -> LoadBalanceConfig {
-    var txHash = TxHashFragment.defaults
+    var txHash = TransmitHashField.configDefaults
     if let value = reader.take("tx_hash") {
         let path = reader.path.appending("tx_hash")
         guard case .array(let elements) = value else {
@@ -298,7 +299,7 @@ private func decodeLoadBalance(_ reader: inout ObjectReader,
                 throw ConfigError(path: path.appending(index: index),
                                   kind: .wrongType(expected: "a string", found: element.typeName))
             }
-            txHash.append(try decodeName(name, as: TxHashFragment.self, at: path.appending(index: index)))
+            txHash.append(try decodeName(name, as: TransmitHashField.self, at: path.appending(index: index)))
         }
     }
     var balancer: TxBalancerConfig?
@@ -330,8 +331,9 @@ private func decodePort(named name: String, _ value: JSONValue, at path: JSONPat
     let linkWatchers = try decodeLinkWatchers(reader.take("link_watch"), at: path.appending("link_watch"),
                                               warnings: &warnings)
     warnings += reader.unknownKeyWarnings()
-    return PortConfig(name: name, priority: priority, queueID: queueID, sticky: sticky,
-                      lacpPriority: lacpPriority, lacpKey: lacpKey, linkWatchers: linkWatchers)
+    let settings = PortSettings(priority: priority, queueID: queueID, isSticky: sticky,
+                                lacpPriority: lacpPriority, lacpKey: lacpKey)
+    return PortConfig(name: name, settings: settings, linkWatchers: linkWatchers)
 }
 
 // MARK: - Link watchers
@@ -371,14 +373,14 @@ private func decodeLinkWatcher(_ value: JSONValue, at path: JSONPath,
                                                 delayDown: try reader.milliseconds("delay_down") ?? .zero))
     case "arp_ping":
         let timing = try decodePingTiming(&reader)
-        var source = HostSpecifier.ipv4([0, 0, 0, 0])
+        var source = HostSpecifier.address(IPv4Address.any)
         if let text = try reader.string("source_host") {
-            source = try decodeHost(text, family: .ipv4, at: path.appending("source_host"))
+            source = try decodeHost(text, at: path.appending("source_host"))
         }
         guard let targetText = try reader.string("target_host") else {
             throw ConfigError(path: path.appending("target_host"), kind: .missingKey)
         }
-        let target = try decodeHost(targetText, family: .ipv4, at: path.appending("target_host"))
+        let target: HostSpecifier<IPv4Address> = try decodeHost(targetText, at: path.appending("target_host"))
         let validateActive = try reader.bool("validate_active") ?? false
         let validateInactive = try reader.bool("validate_inactive") ?? false
         let sendAlways = try reader.bool("send_always") ?? false
@@ -392,7 +394,7 @@ private func decodeLinkWatcher(_ value: JSONValue, at path: JSONPath,
             throw ConfigError(path: path.appending("target_host"), kind: .missingKey)
         }
         watcher = .nsnaPing(NSNAPingWatcherConfig(
-            timing: timing, targetHost: try decodeHost(targetText, family: .ipv6, at: path.appending("target_host"))))
+            timing: timing, targetHost: try decodeHost(targetText, at: path.appending("target_host"))))
     case "tipc":
         guard let bearer = try reader.string("tipc_bearer") else {
             throw ConfigError(path: path.appending("tipc_bearer"), kind: .missingKey)
@@ -416,23 +418,36 @@ private func decodePingTiming(_ reader: inout ObjectReader) throws(ConfigError) 
     return PingTiming(interval: interval, initialWait: initialWait, missedMax: missedMax)
 }
 
-private enum AddressFamily {
-    case ipv4, ipv6
+/// An address of one family as a host literal: inet_pton's family and length.
+private protocol HostAddress: Sendable, Hashable, CustomStringConvertible {
+    static var family: Int32 { get }
+    static var length: Int { get }
+    /// What `target_host` expects, for the error.
+    static var expected: String { get }
+    init?(bytes: [UInt8])
+}
+
+extension IPv4Address: HostAddress {
+    static var family: Int32 { AF_INET }
+    static var length: Int { 4 }
+    static var expected: String { "an IPv4 address or a host name" }
+}
+
+extension IPv6Address: HostAddress {
+    static var family: Int32 { AF_INET6 }
+    static var length: Int { 16 }
+    static var expected: String { "an IPv6 address or a host name" }
 }
 
 /// An address literal of the watcher's family, or a host name for getaddrinfo.
-private func decodeHost(_ text: String, family: AddressFamily, at path: JSONPath) throws(ConfigError) -> HostSpecifier {
-    if let bytes = parseAddress(text, family: AF_INET, length: 4) {
-        guard family == .ipv4 else {
-            throw ConfigError(path: path, kind: .invalidValue(text, reason: "expected an IPv6 address or a host name"))
-        }
-        return .ipv4(bytes)
+private func decodeHost<Address: HostAddress>(_ text: String, at path: JSONPath) throws(ConfigError) -> HostSpecifier<Address> {
+    if let bytes = parseAddress(text, family: Address.family, length: Address.length), let address = Address(bytes: bytes) {
+        return .address(address)
     }
-    if let bytes = parseAddress(text, family: AF_INET6, length: 16) {
-        guard family == .ipv6 else {
-            throw ConfigError(path: path, kind: .invalidValue(text, reason: "expected an IPv4 address or a host name"))
-        }
-        return .ipv6(bytes)
+    let ipv6 = Address.family == AF_INET6
+    // A literal of the other family.
+    if parseAddress(text, family: ipv6 ? AF_INET : AF_INET6, length: ipv6 ? 4 : 16) != nil {
+        throw ConfigError(path: path, kind: .invalidValue(text, reason: "expected \(Address.expected)"))
     }
     // Host names (RFC 1123 letters, digits, '-', '.', plus '_' seen in the wild), and
     // for IPv6 a scoped literal such as fe80::1%eth0, both left to getaddrinfo.
@@ -442,14 +457,13 @@ private func decodeHost(_ text: String, family: AddressFamily, at path: JSONPath
              UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"):
             return true
         case UInt8(ascii: ":"), UInt8(ascii: "%"):
-            return family == .ipv6
+            return ipv6
         default:
             return false
         }
     }
     guard !text.isEmpty, text.utf8.count <= 253, allowed else {
-        let expected = family == .ipv4 ? "an IPv4 address or a host name" : "an IPv6 address or a host name"
-        throw ConfigError(path: path, kind: .invalidValue(text, reason: "expected \(expected)"))
+        throw ConfigError(path: path, kind: .invalidValue(text, reason: "expected \(Address.expected)"))
     }
     return .hostname(text)
 }

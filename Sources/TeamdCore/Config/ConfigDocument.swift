@@ -1,4 +1,5 @@
 import TeamJSON
+import Packets
 
 /// The config as the control methods show it: what the C teamd's ConfigDump returns.
 ///
@@ -36,7 +37,7 @@ public struct ConfigDocument: Sendable, Equatable {
             Self.setIfAbsent(&json, ["mcast_rejoin", "count"], .integer(1))
         case .loadBalance, .lacp:
             Self.setIfAbsent(&json, ["runner", "tx_hash"],
-                             .array(TxHashFragment.defaults.map { .string($0.rawValue) }))
+                             .array(TransmitHashField.configDefaults.map { .string($0.rawValue) }))
         case .broadcast, .roundRobin, .random:
             break
         }

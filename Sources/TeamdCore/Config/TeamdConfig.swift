@@ -1,4 +1,5 @@
 import TeamJSON
+import Packets
 
 /// A teamd configuration (teamd.conf(5)), decoded once, validated, with every
 /// default applied. Nothing downstream reads JSON: runners, watchers and the
@@ -11,7 +12,7 @@ public struct TeamdConfig: Sendable, Equatable {
     /// `$.device`: the team device's name; nil lets the daemon pick (`-t` wins over it).
     public let device: String?
     /// `$.hwaddr`: the team's MAC; nil means "the first port's original MAC".
-    public let hardwareAddress: HardwareAddress?
+    public let hardwareAddress: EthernetAddress?
     /// `$.debug_level` (default 0); raises the `-g` level when higher.
     public let debugLevel: Int
     /// `$.runner`.
@@ -33,7 +34,7 @@ public struct TeamdConfig: Sendable, Equatable {
     /// Keys the decoder did not use, and other harmless oddities, for the daemon to log.
     public let warnings: [ConfigWarning]
 
-    public init(device: String?, hardwareAddress: HardwareAddress?, debugLevel: Int, runner: RunnerConfig,
+    public init(device: String?, hardwareAddress: EthernetAddress?, debugLevel: Int, runner: RunnerConfig,
                 notifyPeers: PeerNotificationConfig, multicastRejoin: PeerNotificationConfig,
                 linkWatchPolicy: LinkWatchPolicy, linkWatchers: [LinkWatcherConfig], ports: [PortConfig],
                 zeroMQAddress: String?, source: JSONObject, warnings: [ConfigWarning]) {
@@ -132,22 +133,20 @@ public enum HardwareAddressPolicy: String, Sendable, Equatable, CaseIterable {
 /// loadbalance: the transmit hash and the optional balancer.
 public struct LoadBalanceConfig: Sendable, Equatable {
     /// `$.runner.tx_hash`, compiled to the kernel's `bpf_hash_func`.
-    public let txHash: [TxHashFragment]
+    public let txHash: [TransmitHashField]
     /// `$.runner.tx_balancer`; nil when no balancer is named (the C default: disabled).
     public let txBalancer: TxBalancerConfig?
 
-    public init(txHash: [TxHashFragment] = TxHashFragment.defaults, txBalancer: TxBalancerConfig? = nil) {
+    public init(txHash: [TransmitHashField] = TransmitHashField.configDefaults, txBalancer: TxBalancerConfig? = nil) {
         self.txHash = txHash
         self.txBalancer = txBalancer
     }
 }
 
-/// One element of `$.runner.tx_hash` (teamd_hash_func.c).
-public enum TxHashFragment: String, Sendable, Equatable, CaseIterable {
-    case eth, vlan, ipv4, ipv6, ip, l3, l4, tcp, udp, sctp
-
-    /// The hash used, and written back into the config, when `tx_hash` is absent.
-    public static let defaults: [TxHashFragment] = [.eth, .ipv4, .ipv6]
+extension TransmitHashField {
+    /// The hash used, and written back into the config, when `$.runner.tx_hash` is absent
+    /// (teamd_hash_func.c). Each element of `tx_hash` is a `TransmitHashField` by its name.
+    public static let configDefaults: [TransmitHashField] = [.eth, .ipv4, .ipv6]
 }
 
 /// `$.runner.tx_balancer`.
@@ -253,199 +252,4 @@ public enum LinkWatchPolicy: String, Sendable, Equatable, CaseIterable {
     case any
     /// The link is up only when every watcher says so.
     case all
-}
-
-/// A MAC address from `$.hwaddr`.
-public struct HardwareAddress: Sendable, Hashable, CustomStringConvertible {
-    /// The six octets.
-    public let bytes: [UInt8]
-
-    /// Six octets, or nil.
-    public init?(bytes: [UInt8]) {
-        guard bytes.count == 6 else { return nil }
-        self.bytes = bytes
-    }
-
-    /// "aa:bb:cc:dd:ee:ff", as the C teamd accepts it: six colon-separated groups
-    /// of one or two hex digits.
-    public init?(_ text: String) {
-        let groups = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard groups.count == 6 else { return nil }
-        var bytes: [UInt8] = []
-        for group in groups {
-            guard (1...2).contains(group.count), let byte = UInt8(group, radix: 16) else { return nil }
-            bytes.append(byte)
-        }
-        self.bytes = bytes
-    }
-
-    /// The group bit (multicast or broadcast): no interface may carry such an address.
-    public var isMulticast: Bool { bytes[0] & 0x01 != 0 }
-    public var isZero: Bool { bytes.allSatisfy { $0 == 0 } }
-
-    public var description: String {
-        bytes.map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined(separator: ":")
-    }
-}
-
-// MARK: - Ports
-
-/// `$.ports.IFNAME`: one port's settings, defaults applied.
-public struct PortConfig: Sendable, Equatable {
-    /// The interface name (the key under `$.ports`).
-    public let name: String
-    /// `prio` (default 0): the kernel port option `priority`; activebackup prefers higher.
-    public let priority: Int32
-    /// `queue_id`: the kernel port option `queue_id`; nil leaves it alone.
-    public let queueID: UInt32?
-    /// `sticky` (default false): activebackup and lacp keep a sticky active port/aggregator.
-    public let sticky: Bool
-    /// `lacp_prio` (0...65535, default 255): the LACP port priority; lower is better.
-    public let lacpPriority: UInt16
-    /// `lacp_key` (0...65535, default 0): only ports with the same key aggregate.
-    public let lacpKey: UInt16
-    /// `link_watch` (object or array): this port's own watchers, before the global ones.
-    public let linkWatchers: [LinkWatcherConfig]
-
-    public init(name: String, priority: Int32 = 0, queueID: UInt32? = nil, sticky: Bool = false,
-                lacpPriority: UInt16 = 255, lacpKey: UInt16 = 0, linkWatchers: [LinkWatcherConfig] = []) {
-        self.name = name
-        self.priority = priority
-        self.queueID = queueID
-        self.sticky = sticky
-        self.lacpPriority = lacpPriority
-        self.lacpKey = lacpKey
-        self.linkWatchers = linkWatchers
-    }
-}
-
-// MARK: - Link watchers
-
-/// One entry of a `link_watch` object or array.
-public enum LinkWatcherConfig: Sendable, Equatable {
-    case ethtool(EthtoolWatcherConfig)
-    case arpPing(ARPPingWatcherConfig)
-    case nsnaPing(NSNAPingWatcherConfig)
-    case tipc(TIPCWatcherConfig)
-
-    /// Every value `link_watch.name` accepts.
-    public static let names = ["ethtool", "arp_ping", "nsna_ping", "tipc"]
-
-    /// The `name` as written, and as shown in the state's `link_watches` list.
-    public var name: String {
-        switch self {
-        case .ethtool: return "ethtool"
-        case .arpPing: return "arp_ping"
-        case .nsnaPing: return "nsna_ping"
-        case .tipc: return "tipc"
-        }
-    }
-}
-
-/// ethtool: follows the kernel's link flag for the port.
-public struct EthtoolWatcherConfig: Sendable, Equatable {
-    /// `delay_up` (ms, default 0): how long the link must stay up before it counts.
-    public let delayUp: Duration
-    /// `delay_down` (ms, default 0): how long the link must stay down before it counts.
-    public let delayDown: Duration
-
-    public init(delayUp: Duration = .zero, delayDown: Duration = .zero) {
-        self.delayUp = delayUp
-        self.delayDown = delayDown
-    }
-}
-
-/// The timing the ARP and NS/NA watchers share (teamd_lw_psr.c).
-public struct PingTiming: Sendable, Equatable {
-    /// `interval` (ms, default 1000) between probes.
-    public let interval: Duration
-    /// `init_wait` (ms, default 0) before the first probe.
-    public let initialWait: Duration
-    /// `missed_max` (default 3): the link goes down when more replies than this are missed.
-    public let missedMax: Int
-
-    public init(interval: Duration = .milliseconds(1000), initialWait: Duration = .zero, missedMax: Int = 3) {
-        self.interval = interval
-        self.initialWait = initialWait
-        self.missedMax = missedMax
-    }
-}
-
-/// arp_ping: ARP requests to `target_host`.
-public struct ARPPingWatcherConfig: Sendable, Equatable {
-    public let timing: PingTiming
-    /// `source_host` (default 0.0.0.0, RFC 5227 probes).
-    public let sourceHost: HostSpecifier
-    /// `target_host` (required).
-    public let targetHost: HostSpecifier
-    /// `validate_active` (default false): check replies on the active port.
-    public let validateActive: Bool
-    /// `validate_inactive` (default false): check replies on inactive ports.
-    public let validateInactive: Bool
-    /// `send_always` (default false): probe from inactive ports too.
-    public let sendAlways: Bool
-    /// `vlanid` (0...4095): tag the requests; nil sends them untagged.
-    public let vlanID: UInt16?
-
-    public init(timing: PingTiming = PingTiming(), sourceHost: HostSpecifier = .ipv4([0, 0, 0, 0]),
-                targetHost: HostSpecifier, validateActive: Bool = false, validateInactive: Bool = false,
-                sendAlways: Bool = false, vlanID: UInt16? = nil) {
-        self.timing = timing
-        self.sourceHost = sourceHost
-        self.targetHost = targetHost
-        self.validateActive = validateActive
-        self.validateInactive = validateInactive
-        self.sendAlways = sendAlways
-        self.vlanID = vlanID
-    }
-}
-
-/// nsna_ping: IPv6 neighbour solicitations to `target_host`.
-public struct NSNAPingWatcherConfig: Sendable, Equatable {
-    public let timing: PingTiming
-    /// `target_host` (required, IPv6).
-    public let targetHost: HostSpecifier
-
-    public init(timing: PingTiming = PingTiming(), targetHost: HostSpecifier) {
-        self.timing = timing
-        self.targetHost = targetHost
-    }
-}
-
-/// tipc: TIPC link state on one bearer.
-public struct TIPCWatcherConfig: Sendable, Equatable {
-    /// `tipc_bearer` (required; fewer than 32 bytes, TIPC_MAX_BEARER_NAME).
-    public let bearer: String
-
-    public init(bearer: String) {
-        self.bearer = bearer
-    }
-}
-
-/// A host as the ping watchers take it: an address literal, or a name the daemon
-/// resolves with getaddrinfo when the watcher starts (as the C teamd does). The
-/// config decoder does no I/O.
-public enum HostSpecifier: Sendable, Hashable, CustomStringConvertible {
-    /// Four octets, network order.
-    case ipv4([UInt8])
-    /// Sixteen octets, network order.
-    case ipv6([UInt8])
-    /// A name to resolve.
-    case hostname(String)
-
-    public var description: String {
-        switch self {
-        case .ipv4(let bytes): return bytes.map(String.init).joined(separator: ".")
-        case .ipv6(let bytes):
-            var groups: [String] = []
-            for index in stride(from: 0, to: bytes.count, by: 2) {
-                groups.append(String(UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]), radix: 16))
-            }
-            return groups.joined(separator: ":")
-        case .hostname(let name): return name
-        }
-    }
 }

@@ -92,9 +92,9 @@ final class ActionExecutor {
                 throw error
             }
         case .setPortAddress(let port, let address):
-            try route.setAddress(address.bytes, index: port)
+            try route.setAddress(address, index: port)
         case .setTeamAddress(let address):
-            try route.setAddress(address.bytes, index: teamIndex)
+            try route.setAddress(address, index: teamIndex)
         case .setCarrier(let on):
             try route.setCarrier(on, index: teamIndex)
         case .armTimer(let id, let ms):

@@ -64,7 +64,7 @@ struct ControlDispatcher {
         do {
             let (port, _) = try daemon.model.document.updatePort(name, json: json)
             if let existing = daemon.engine.ports[name: name] {
-                try daemon.executor.perform(daemon.model.engine.updateSettings(index: existing.index, port.portSettings))
+                try daemon.executor.perform(daemon.model.engine.updateSettings(index: existing.index, port.settings))
             }
         } catch {
             daemon.log.error("\(name): config update failed: \(error)")

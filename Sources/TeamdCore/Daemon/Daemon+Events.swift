@@ -1,5 +1,6 @@
 import TeamKit
 import TeamWire
+import Packets
 
 /// Kernel events, frames and timers, turned into engine events; the actions go to the executor.
 extension Daemon {
@@ -122,7 +123,7 @@ extension Daemon {
     }
 
     private func linkChanged(_ link: Link) throws {
-        guard let address = HardwareAddress(bytes: link.address) else { return }
+        guard let address = link.address else { return }
         if link.index == teamIndex {
             if address != engine.teamAddress { try executor.perform(model.engine.teamAddressChanged(to: address)) }
             try executor.perform(model.engine.teamAdminStateChanged(up: link.flags.contains(.up)))

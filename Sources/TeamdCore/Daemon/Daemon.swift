@@ -3,6 +3,7 @@ import Logging
 import TeamJSON
 import TeamKit
 import TeamWire
+import Packets
 
 /// What the daemon was told on its command line that shapes its behaviour (not the config).
 public struct DaemonOptions: Sendable {
@@ -87,7 +88,7 @@ public final class Daemon {
         linkEvents = opened.linkEvents
         team = opened.device
         model = DaemonModel(engine: TeamEngine(runner: Self.makeRunner(config.runner),
-                                               teamAddress: HardwareAddress(bytes: [0, 0, 0, 0, 0, 0])!,
+                                               teamAddress: EthernetAddress(bytes: [0, 0, 0, 0, 0, 0])!,
                                                linkWatchPolicy: config.linkWatchPolicy),
                             document: ConfigDocument(config: config, deviceName: options.deviceName))
         let sockets = PortSockets()
@@ -104,8 +105,7 @@ public final class Daemon {
         case .roundRobin: return BasicRunner(.roundrobin)
         case .random: return BasicRunner(.random)
         case .activeBackup(let ab):
-            let policy = ActiveBackupRunner.AddressPolicy(rawValue: ab.hardwareAddressPolicy.rawValue) ?? .sameAll
-            return ActiveBackupRunner(addressPolicy: policy)
+            return ActiveBackupRunner(addressPolicy: ab.hardwareAddressPolicy)
         case .lacp(let lacp):
             return LACPRunner(config: lacp)
         case .loadBalance(let config):
@@ -124,7 +124,7 @@ public final class Daemon {
     /// The team's mode and options, the ports already in it (taken over), then the config's ports.
     private func setUp() throws {
         if let link = try route.link(index: teamIndex) {
-            if let address = HardwareAddress(bytes: link.address) { model.engine.teamAddressChanged(to: address) }
+            if let address = link.address { model.engine.teamAddressChanged(to: address) }
             // Before any port: LACP leaves its ports disabled while the team is down.
             _ = model.engine.teamAdminStateChanged(up: link.flags.contains(.up))
         }
@@ -210,8 +210,8 @@ public final class Daemon {
         try wrap {
             // The first port gives the team its MAC unless the config names one (teamd_hwaddr_check_change).
             if engine.ports.isEmpty && config.hardwareAddress == nil,
-               let address = HardwareAddress(bytes: link.address), address != engine.teamAddress {
-                try route.setAddress(address.bytes, index: teamIndex)
+               let address = link.address, address != engine.teamAddress {
+                try route.setAddress(address, index: teamIndex)
                 try executor.perform(model.engine.teamAddressChanged(to: address))
             }
             // The team driver refuses a port that is up.

@@ -52,12 +52,12 @@ final class PortRegistry {
     func adopt(index: UInt32, status known: TeamPortStatus? = nil) throws {
         guard model.engine.ports[index: index] == nil, let link = try route.link(index: index) else { return }
         names[index] = link.name
-        let settings = config.port(named: link.name).portSettings
+        let settings = config.port(named: link.name).settings
         try executor.perform(TeamEngine.settingWrites(index: index, settings))
         let status = try known ?? team.refreshPorts().first { $0.index == index } ?? TeamPortStatus(index: index)
         log.debug("\(link.name): adopting, kernel link \(status.isLinkUp ? "up" : "down")")
-        let address = HardwareAddress(bytes: link.address) ?? model.engine.teamAddress
-        let original = route.originalAddress(port: index).flatMap { HardwareAddress(bytes: $0) } ?? address
+        let address = link.address ?? model.engine.teamAddress
+        let original = route.originalAddress(port: index) ?? address
         let port = TeamPort(name: link.name, index: index, originalAddress: original, address: address,
                             settings: settings, kernelLink: status, isEnabled: isEnabledInKernel(index))
         let watchers = try openSockets(for: port)
@@ -118,17 +118,15 @@ final class PortRegistry {
     /// the C teamd does when the port joins). Nil for tipc, which is not implemented.
     static func makeWatcher(_ config: LinkWatcherConfig,
                             resolve: (String, HostResolver.Family) -> [UInt8]?) throws(DaemonStartError) -> (any LinkWatcher)? {
-        func address(_ host: HostSpecifier, _ family: HostResolver.Family, _ key: String) throws(DaemonStartError) -> [UInt8] {
+        func address<Address>(_ host: HostSpecifier<Address>, _ family: HostResolver.Family, _ key: String,
+                              _ make: ([UInt8]) -> Address?) throws(DaemonStartError) -> Address {
             switch host {
-            case .ipv4(let bytes) where family == .ipv4: return bytes
-            case .ipv6(let bytes) where family == .ipv6: return bytes
+            case .address(let address): return address
             case .hostname(let name):
-                guard let bytes = resolve(name, family) else {
+                guard let address = resolve(name, family).flatMap(make) else {
                     throw DaemonStartError("\(config.name): \(key) \"\(name)\" does not resolve to an \(family) address")
                 }
-                return bytes
-            default:
-                throw DaemonStartError("\(config.name): \(key) \"\(host)\" is not an \(family) address")
+                return address
             }
         }
         switch config {
@@ -136,24 +134,17 @@ final class PortRegistry {
             return EthtoolWatcher(delayUp: Int(ethtool.delayUp.milliseconds),
                                   delayDown: Int(ethtool.delayDown.milliseconds))
         case .arpPing(let arp):
-            guard let source = IPv4Address(bytes: try address(arp.sourceHost, .ipv4, "source_host")),
-                  let target = IPv4Address(bytes: try address(arp.targetHost, .ipv4, "target_host")) else { return nil }
+            let source = try address(arp.sourceHost, .ipv4, "source_host", IPv4Address.init(bytes:))
+            let target = try address(arp.targetHost, .ipv4, "target_host", IPv4Address.init(bytes:))
             let probe = ARPProbe(source: source, target: target, validateActive: arp.validateActive,
                                  validateInactive: arp.validateInactive, sendsAlways: arp.sendAlways, vlanID: arp.vlanID)
             return PingWatcher(probe: probe, timing: arp.timing)
         case .nsnaPing(let nsna):
-            guard let target = IPv6Address(bytes: try address(nsna.targetHost, .ipv6, "target_host")) else { return nil }
+            let target = try address(nsna.targetHost, .ipv6, "target_host", IPv6Address.init(bytes:))
             return PingWatcher(probe: NSNAProbe(target: target), timing: nsna.timing)
         case .tipc:
             return nil
         }
-    }
-}
-
-extension PortConfig {
-    /// The settings the engine keeps for a port with this config.
-    var portSettings: PortSettings {
-        PortSettings(priority: priority, queueID: queueID, isSticky: sticky, lacpPriority: lacpPriority, lacpKey: lacpKey)
     }
 }
 

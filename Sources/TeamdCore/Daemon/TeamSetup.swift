@@ -43,7 +43,7 @@ struct OpenedTeam {
                 throw DaemonStartError("Failed to create team device \"\(name)\": File exists")
             }
         }
-        let link = try route.createTeam(name: name, address: config.hardwareAddress?.bytes)
+        let link = try route.createTeam(name: name, address: config.hardwareAddress)
         return (link.index, true)
     }
 

@@ -136,8 +136,8 @@ public struct ARPProbe: PingProbe {
     public var packetFilter: BPFProgram { .arpReplies(vlanID: vlanID) }
 
     public func request(from port: TeamPort) -> [UInt8] {
-        ARPPacket.probe(from: port.ethernetAddress, sender: source, target: target)
-            .frame(source: port.ethernetAddress, vlanID: vlanID)
+        ARPPacket.probe(from: port.address, sender: source, target: target)
+            .frame(source: port.address, vlanID: vlanID)
     }
 
     /// Without validation any ARP request or reply seen on the port counts, as in the C teamd: a backup
@@ -177,7 +177,7 @@ public struct NSNAProbe: PingProbe {
     /// solicitation can carry our MAC as source link-layer option: the unspecified source would make it a
     /// duplicate address probe, which must not carry one (RFC 4861 7.1.1).
     public func request(from port: TeamPort) -> [UInt8] {
-        let mac = port.ethernetAddress
+        let mac = port.address
         return NeighborDiscoveryFrame.solicitation(for: target, source: .linkLocal(macAddress: mac), sourceMAC: mac)
             .encoded()
     }
@@ -192,9 +192,4 @@ public struct NSNAProbe: PingProbe {
     }
 
     public func stateFields() -> JSONObject { ["target_host": .string(target.description)] }
-}
-
-extension TeamPort {
-    /// The port's current MAC, which the probes are sent from (the C teamd reads the port's address too).
-    var ethernetAddress: EthernetAddress { EthernetAddress(bytes: address.bytes) ?? .zero }
 }

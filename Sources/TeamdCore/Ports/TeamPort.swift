@@ -1,27 +1,5 @@
 import TeamWire
-
-/// The per-port settings of teamd.conf (`ports.IF`), as the runners use them.
-public struct PortSettings: Equatable, Sendable {
-    /// `prio`: kernel option `priority`; activebackup prefers the higher.
-    public var priority: Int32
-    /// `queue_id`: kernel option `queue_id`.
-    public var queueID: UInt32?
-    /// `sticky`: an active port that is never replaced while its link is up (activebackup).
-    public var isSticky: Bool
-    /// `lacp_prio`
-    public var lacpPriority: UInt16
-    /// `lacp_key`
-    public var lacpKey: UInt16
-
-    public init(priority: Int32 = 0, queueID: UInt32? = nil, isSticky: Bool = false,
-                lacpPriority: UInt16 = 255, lacpKey: UInt16 = 0) {
-        self.priority = priority
-        self.queueID = queueID
-        self.isSticky = isSticky
-        self.lacpPriority = lacpPriority
-        self.lacpKey = lacpKey
-    }
-}
+import Packets
 
 /// One port of the team as teamd knows it: identity, settings, the kernel's view of its link, and the
 /// aggregate of its link watchers (`ports.X.link_watches.up`), which is what runners act on.
@@ -29,9 +7,9 @@ public struct TeamPort: Equatable, Sendable {
     public var name: String
     public var index: UInt32
     /// The MAC the port had before it joined; restored when it leaves.
-    public var originalAddress: HardwareAddress
+    public var originalAddress: EthernetAddress
     /// Its MAC now (may be the team's, depending on the runner).
-    public var address: HardwareAddress
+    public var address: EthernetAddress
     public var settings: PortSettings
     /// The kernel's TEAM_ATTR_PORT_LINKUP, SPEED and DUPLEX.
     public var kernelLink: TeamPortStatus
@@ -40,7 +18,7 @@ public struct TeamPort: Equatable, Sendable {
     /// The kernel option `enabled` as teamd last set or saw it.
     public var isEnabled: Bool
 
-    public init(name: String, index: UInt32, originalAddress: HardwareAddress, address: HardwareAddress? = nil,
+    public init(name: String, index: UInt32, originalAddress: EthernetAddress, address: EthernetAddress? = nil,
                 settings: PortSettings = PortSettings(), kernelLink: TeamPortStatus? = nil,
                 isLinkUp: Bool = false, isEnabled: Bool = false) {
         self.name = name

@@ -16,23 +16,14 @@ import TeamWire
 /// follow `hwaddr_policy`.
 public struct ActiveBackupRunner: Runner {
     /// `runner.hwaddr_policy`
-    public enum AddressPolicy: String, Sendable, CaseIterable {
-        /// Every port gets the team's MAC when it joins.
-        case sameAll = "same_all"
-        /// The team takes the active port's MAC.
-        case byActive = "by_active"
-        /// Only the active port has the team's MAC; the others keep their own.
-        case onlyActive = "only_active"
-    }
-
-    public let addressPolicy: AddressPolicy
+    public let addressPolicy: HardwareAddressPolicy
     /// The active port's ifindex (kernel option `activeport`).
     public private(set) var activePort: UInt32?
 
     public var name: String { "activebackup" }
     public var kernelMode: String { "activebackup" }
 
-    public init(addressPolicy: AddressPolicy = .sameAll) {
+    public init(addressPolicy: HardwareAddressPolicy = .sameAll) {
         self.addressPolicy = addressPolicy
     }
 

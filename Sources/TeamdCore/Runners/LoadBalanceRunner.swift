@@ -20,8 +20,7 @@ public struct LoadBalanceRunner: Runner {
     }
 
     /// `bpf_hash_func`: the program as the array of struct sock_filter the kernel takes.
-    public static func hashFunction(_ fragments: [TxHashFragment]) -> TeamAction {
-        let fields = fragments.compactMap { TransmitHashField(rawValue: $0.rawValue) }
+    public static func hashFunction(_ fields: [TransmitHashField]) -> TeamAction {
         let program = BPFProgram.transmitHash(fields)
         return .setOption(TeamOptionID(name: "bpf_hash_func"), .binary(program.instructions.flatMap(\.encoded)))
     }

@@ -1,5 +1,6 @@
 import TeamJSON
 import TeamWire
+import Packets
 
 /// Names a timer that a runner or a link watcher asked the daemon to arm.
 public enum TimerID: Hashable, Sendable {
@@ -16,8 +17,8 @@ public enum TimerID: Hashable, Sendable {
 public enum TeamAction: Equatable, Sendable {
     /// Set a kernel team option (one message, acknowledged).
     case setOption(TeamOptionID, TeamOptionValue)
-    case setPortAddress(port: UInt32, HardwareAddress)
-    case setTeamAddress(HardwareAddress)
+    case setPortAddress(port: UInt32, EthernetAddress)
+    case setTeamAddress(EthernetAddress)
     /// IFLA_CARRIER of the team device.
     case setCarrier(Bool)
     case armTimer(TimerID, milliseconds: Int)
@@ -58,13 +59,13 @@ public enum RunnerEvent: Equatable, Sendable {
 public struct RunnerContext: Sendable {
     public var ports: PortTable
     /// The team device's MAC.
-    public var teamAddress: HardwareAddress
+    public var teamAddress: EthernetAddress
     /// Whether the team device is administratively up (IFF_UP).
     public var isTeamUp: Bool
     /// The real-time clock, for dates the state shows (never for timing: timers do that).
     public var now: @Sendable () -> WallClockTime
 
-    public init(ports: PortTable, teamAddress: HardwareAddress, isTeamUp: Bool = true,
+    public init(ports: PortTable, teamAddress: EthernetAddress, isTeamUp: Bool = true,
                 now: @escaping @Sendable () -> WallClockTime = WallClockTime.current) {
         self.ports = ports
         self.teamAddress = teamAddress

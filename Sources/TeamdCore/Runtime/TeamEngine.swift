@@ -1,5 +1,6 @@
 import TeamJSON
 import TeamWire
+import Packets
 
 /// The daemon's logic without any I/O: the port table, each port's link watchers, the runner and the
 /// team's MAC. The daemon feeds it what the kernel reports and performs the actions it returns; the
@@ -8,7 +9,7 @@ import TeamWire
 public struct TeamEngine: Sendable {
     public private(set) var ports = PortTable()
     public private(set) var runner: any Runner
-    public private(set) var teamAddress: HardwareAddress
+    public private(set) var teamAddress: EthernetAddress
     public let linkWatchPolicy: LinkWatchPolicy
     /// Whether the team device is administratively up; LACP runs only then, as in teamd.
     public private(set) var isTeamUp = true
@@ -16,7 +17,7 @@ public struct TeamEngine: Sendable {
     /// teamd's `forced_send` per port, as last told to its watchers.
     private var forcedSend: [UInt32: Bool] = [:]
 
-    public init(runner: any Runner, teamAddress: HardwareAddress, linkWatchPolicy: LinkWatchPolicy = .any) {
+    public init(runner: any Runner, teamAddress: EthernetAddress, linkWatchPolicy: LinkWatchPolicy = .any) {
         self.runner = runner
         self.teamAddress = teamAddress
         self.linkWatchPolicy = linkWatchPolicy
@@ -89,12 +90,12 @@ public struct TeamEngine: Sendable {
     }
 
     /// A port's MAC changed behind our back (rtnetlink).
-    public mutating func portAddressChanged(index: UInt32, to address: HardwareAddress) {
+    public mutating func portAddressChanged(index: UInt32, to address: EthernetAddress) {
         ports.update(index: index) { $0.address = address }
     }
 
     @discardableResult
-    public mutating func teamAddressChanged(to address: HardwareAddress) -> [TeamAction] {
+    public mutating func teamAddressChanged(to address: EthernetAddress) -> [TeamAction] {
         guard address != teamAddress else { return [] }
         teamAddress = address
         return absorb(runner.handle(.teamAddressChanged, context: context))

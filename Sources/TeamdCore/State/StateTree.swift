@@ -1,5 +1,6 @@
 import TeamJSON
 import TeamWire
+import Packets
 
 /// The `setup` part of the state: how this teamd was started.
 public struct SetupState: Sendable {
@@ -29,7 +30,7 @@ public struct SetupState: Sendable {
 /// the C teamd (so that the C teamdctl renders it):
 /// `setup`, `team_device.ifinfo`, `ports.IF.{ifinfo, link, link_watches, runner}`, `runner`.
 public enum StateTree {
-    public static func ifinfo(name: String, index: UInt32, address: HardwareAddress) -> JSONValue {
+    public static func ifinfo(name: String, index: UInt32, address: EthernetAddress) -> JSONValue {
         .object([
             "ifindex": .integer(Int64(index)), "ifname": .string(name),
             "dev_addr": .string(address.description), "dev_addr_len": .integer(Int64(address.bytes.count)),

@@ -106,7 +106,7 @@ public struct LACPRunner: Runner {
                 let pdu = LACPDU(actor: actorInfo(port, context: context, state: state), partner: m.partner,
                                  retryCounts: outgoingRetryCounts(m))
                 actions.append(.send(port: port.index,
-                                     frame: pdu.frame(source: EthernetAddress(bytes: port.originalAddress.bytes) ?? .zero)))
+                                     frame: pdu.frame(source: port.originalAddress)))
             }
         case .portKernelChanged(let index):
             guard let port = context.ports[index: index] else { return [] }
@@ -268,7 +268,7 @@ public struct LACPRunner: Runner {
 
     func actorInfo(_ port: TeamPort, context: RunnerContext, state: LACPState? = nil) -> LACPInfo {
         LACPInfo(systemPriority: config.systemPriority,
-                 system: EthernetAddress(bytes: context.teamAddress.bytes) ?? .zero,
+                 system: context.teamAddress,
                  key: machines[port.index]?.lacpKey ?? port.settings.lacpKey,
                  portPriority: machines[port.index]?.lacpPriority ?? port.settings.lacpPriority,
                  port: UInt16(truncatingIfNeeded: port.index),
@@ -434,7 +434,7 @@ public struct LACPRunner: Runner {
         if decision.send, let m = machines[port.index], m.receive != .disabled {
             let pdu = LACPDU(actor: actorInfo(port, context: context), partner: m.partner,
                              retryCounts: outgoingRetryCounts(m))
-            let source = EthernetAddress(bytes: port.originalAddress.bytes) ?? .zero
+            let source = port.originalAddress
             actions.append(.send(port: port.index, frame: pdu.frame(source: source)))
             machines[port.index]!.statistics.sent += 1
             machines[port.index]!.statistics.lastSent = context.now()
