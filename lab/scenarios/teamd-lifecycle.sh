@@ -76,3 +76,39 @@ wait_until 10 sh -c "$C_TEAMDCTL team0 state dump | jq -e '.ports | length == 1'
 log "NetworkManager's command line: device made by ip, ports attached and released by ip, all followed"
 $TEAMD -k -t team0
 ip link show team0 >/dev/null || fail "-N: NM's device must stay"
+
+# The pid file (issue 15 item 6): exclusive and locked for the daemon's life. Two teamds started together
+# for team0, 100 rounds: exactly one survives, its pid in the file, the loser leaving that file alone.
+ip link del team0
+ip link add team0 type team
+t0=$(date +%s%N)
+for round in $(seq 1 100); do
+    $TEAMD -d -o -N -t team0 2>/tmp/race-a.err & a=$!
+    $TEAMD -d -o -N -t team0 2>/tmp/race-b.err & b=$!
+    ra=0 rb=0
+    wait $a || ra=$?
+    wait $b || rb=$?
+    (( ra + rb == 1 )) || fail "round $round: exits $ra and $rb, one must start and one be refused: $(cat /tmp/race-a.err /tmp/race-b.err)"
+    expect_contains "round $round: the loser's reason" "already running" "$(cat /tmp/race-a.err /tmp/race-b.err)"
+    pid=$(cat /var/run/teamd/team0.pid) || fail "round $round: the winner's pid file is gone"
+    expect_eq "round $round: the pid file names a live teamd" teamd "$(cat /proc/$pid/comm 2>/dev/null)"
+    wait_until 5 sh -c '[ "$(pgrep -c -x teamd)" = 1 ]'  # the loser, refused after its fork, is on its way out
+    $TEAMD -k -t team0 || fail "round $round: -k failed"
+    [ ! -e /var/run/teamd/team0.pid ] || fail "round $round: the pid file outlived its teamd"
+done
+log "100 rounds of two simultaneous teamd -d -o -N: one survivor each, its pid in the file ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
+
+# A stale pid file naming a live process that is no teamd (a reused pid): -e and -k ignore it (the
+# process is not signalled), and teamd starts over it.
+sleep 1000 & sleeper=$!
+echo "$sleeper" > /var/run/teamd/team0.pid
+! $TEAMD -e -t team0 || fail "-e takes a sleep for the daemon"
+! $TEAMD -k -t team0 2>/dev/null || fail "-k says it stopped a daemon"
+kill -0 "$sleeper" || fail "-k signalled the sleep named by a stale pid file"
+$TEAMD -d -o -N -t team0 2>/tmp/stale.err || fail "a stale pid file blocked the start: $(cat /tmp/stale.err)"
+pid=$(cat /var/run/teamd/team0.pid)
+[ "$pid" != "$sleeper" ] && expect_eq "the new pid file names teamd" teamd "$(cat /proc/$pid/comm)"
+$TEAMD -k -t team0 || fail "-k of the teamd that replaced the stale file failed"
+kill -0 "$sleeper" || fail "the sleep died"
+kill "$sleeper"
+log "a stale pid file naming a sleep: -e and -k leave it alone, teamd starts over it"

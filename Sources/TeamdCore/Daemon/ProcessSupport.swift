@@ -89,25 +89,6 @@ enum SignalPipe {
     }
 }
 
-/// The pid file: `/var/run/teamd/DEV.pid` holding the daemon's pid.
-enum PidFile {
-    /// The pid in the file if that process is alive.
-    static func runningPID(_ path: String) -> pid_t? {
-        guard let bytes = try? FileDescriptor.readFile(path, limit: 64),
-              let pid = pid_t(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \n")), pid > 0 else { return nil }
-        return (kill(pid, 0) == 0 || errno == EPERM) ? pid : nil
-    }
-
-    static func create(_ path: String) -> Bool {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return false }
-        let text = Array("\(getpid())\n".utf8)
-        let ok = write(fd, text, text.count) == text.count
-        close(fd)
-        return ok
-    }
-}
-
 extension String {
     func trimmingCharacters(in set: String) -> String {
         let chars = Set(set)

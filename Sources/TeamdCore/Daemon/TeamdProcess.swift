@@ -45,7 +45,7 @@ public enum TeamdProcess {
         case .proceed(let parsed): invocation = parsed
         }
         switch invocation.commandLine.command {
-        case .check: return PidFile.runningPID(invocation.pidFile) != nil ? 0 : 1
+        case .check: return PidFile.status(invocation.pidFile, device: invocation.device) != .notRunning ? 0 : 1
         case .kill: return killRunning(invocation)
         case .run: break
         default: return 1
@@ -117,9 +117,10 @@ public enum TeamdProcess {
     }
 
     /// `-k`: SIGTERM to the running daemon, then wait for it to go, as the C teamd does (5 s), polling
-    /// every 10 ms.
+    /// every 10 ms. Only a teamd for this team is signalled (see `PidFile`), never whatever process
+    /// reuses a stale file's pid.
     static func killRunning(_ invocation: Invocation) -> Int32 {
-        guard let pid = PidFile.runningPID(invocation.pidFile) else {
+        guard case .running(let pid) = PidFile.status(invocation.pidFile, device: invocation.device) else {
             invocation.log.warning("Daemon not running")
             return 1
         }
@@ -138,7 +139,7 @@ public enum TeamdProcess {
             invocation.log.error("This program is intended to be run as root.")
             return false
         }
-        if let pid = PidFile.runningPID(invocation.pidFile) {
+        if case .running(let pid) = PidFile.status(invocation.pidFile, device: invocation.device) {
             invocation.log.error("Daemon already running on PID \(pid).")
             return false
         }
@@ -151,12 +152,21 @@ public enum TeamdProcess {
     static func run(_ invocation: Invocation, ready: inout ReadyPipe, kernel: KernelAccess,
                     controls: ControlFactory) -> Int32 {
         let log = invocation.log
-        guard PidFile.create(invocation.pidFile) else {
-            log.error("Could not create PID file \(invocation.pidFile).")
+        // The pid file is taken here, after the fork, exclusively and locked for the daemon's life: of two
+        // teamds started together, the second stops here and leaves the first one's file alone.
+        let pidFile: PidFile
+        switch PidFile.acquire(invocation.pidFile, device: invocation.device) {
+        case .success(let acquired): pidFile = acquired
+        case .failure(.running(let pid)):
+            log.error("Daemon already running on PID \(pid).")
+            ready.report(1)
+            return 1
+        case .failure(.system(let code)):
+            log.error("Could not create PID file \(invocation.pidFile): \(Errno(rawValue: code)).")
             ready.report(1)
             return 1
         }
-        defer { unlink(invocation.pidFile) }
+        defer { pidFile.release() }
         // Signals arrive on a descriptor (the self-pipe trick), read by the loop like everything else.
         let signalFD = SignalPipe.install([SIGINT, SIGTERM, SIGQUIT, SIGHUP])
         let daemon: Daemon
