@@ -137,10 +137,11 @@ public final class LinkEventSocket {
     /// For poll().
     public var pollDescriptor: Int32 { transport.pollDescriptor }
 
-    /// Every queued link event, without blocking.
-    public func drainEvents() throws -> [LinkEvent] {
+    /// The queued link events, without blocking: at most `maxReads` datagrams (see
+    /// `TeamDevice.drainEvents`), by default all.
+    public func drainEvents(maxReads: Int = .max) throws -> [LinkEvent] {
         var result: [LinkEvent] = []
-        while true {
+        for _ in 0..<maxReads {
             let received: [NetlinkMessage]
             do {
                 received = try transport.receive(timeout: .zero)
@@ -160,5 +161,6 @@ public final class LinkEventSocket {
                 }
             }
         }
+        return result
     }
 }

@@ -150,13 +150,14 @@ public final class TeamDevice {
     /// The change_event socket's descriptor for poll(); -1 when not listening.
     public var eventDescriptor: Int32 { events?.pollDescriptor ?? -1 }
 
-    /// Reads every queued event without blocking, applies each batch to the caches and
-    /// returns what changed. After ENOBUFS it discards what is queued, refetches
-    /// everything and returns `.resynced` in place of the lost events.
-    public func drainEvents() throws -> [TeamEvent] {
+    /// Reads the queued events without blocking (at most `maxReads` datagrams: a daemon's loop bounds
+    /// one turn so that an event storm cannot starve its other descriptors; poll says readable again for
+    /// the rest), applies each complete batch to the caches and returns what changed. After ENOBUFS it
+    /// discards what is queued, refetches everything and returns `.resynced` in place of the lost events.
+    public func drainEvents(maxReads: Int = .max) throws -> [TeamEvent] {
         guard let events else { return [] }
         var result: [TeamEvent] = []
-        while true {
+        for _ in 0..<maxReads {
             let received: [NetlinkMessage]
             do {
                 received = try events.receive(timeout: .zero)
@@ -185,6 +186,7 @@ public final class TeamDevice {
                 }
             }
         }
+        return result
     }
 
     private func applyBatch(_ batch: [NetlinkMessage]) -> [TeamEvent] {

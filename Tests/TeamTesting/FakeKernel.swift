@@ -543,6 +543,11 @@ extension FakeKernel {
         }
     }
 
+    /// How many team event datagrams wait, unread, on the transports joined to change_event.
+    public var queuedTeamEvents: Int {
+        transportsForTesting.filter { $0.groups.contains(Self.changeEventGroup) }.reduce(0) { $0 + $1.queue.count }
+    }
+
     /// Makes every rtnetlink socket joined to RTNLGRP_LINK overflow: its queued link events are lost and
     /// the next receive fails with ENOBUFS.
     public func linkEventsDropped() {

@@ -9,21 +9,29 @@ extension Daemon {
         [team.eventDescriptor, linkEvents.pollDescriptor] + registry.sockets.descriptors
     }
 
-    /// Everything queued on `fd` is handled as one batch: the events first, the kernel writes they ask
-    /// for after, coalesced (see `ActionExecutor.batch`). Each event's failure is its own: it is logged
-    /// and the rest of the batch is still handled (the kernel's view in TeamDevice's cache has moved on
-    /// with the whole batch already).
+    /// What is queued on `fd`, up to `eventReadsPerTurn` datagrams, is handled as one batch: the events
+    /// first, the kernel writes they ask for after, coalesced (see `ActionExecutor.batch`). Each event's
+    /// failure is its own: it is logged and the rest of the batch is still handled (the kernel's view in
+    /// TeamDevice's cache has moved on with the whole batch already). The bound lets control requests
+    /// and frames take their turn during an event storm; the rest waits for the next turn.
     public func handleReadable(_ fd: Int32) {
         executor.batch {
             if fd == team.eventDescriptor {
-                do { handleTeamEvents(try team.drainEvents()) } catch { log.error("team events: \(error)") }
+                do { handleTeamEvents(try team.drainEvents(maxReads: Self.eventReadsPerTurn)) } catch {
+                    log.error("team events: \(error)")
+                }
             } else if fd == linkEvents.pollDescriptor {
-                do { handleLinkEvents(try linkEvents.drainEvents()) } catch { log.error("link events: \(error)") }
+                do { handleLinkEvents(try linkEvents.drainEvents(maxReads: Self.eventReadsPerTurn)) } catch {
+                    log.error("link events: \(error)")
+                }
             } else if let owner = registry.sockets.owner(of: fd) {
                 receiveFrames(from: owner.socket, index: owner.port, watcher: owner.watcher)
             }
         }
     }
+
+    /// How many netlink datagrams one loop turn reads from an event socket.
+    public static let eventReadsPerTurn = 64
 
     public func fireDueTimers() {
         for id in executor.dueTimers() {
