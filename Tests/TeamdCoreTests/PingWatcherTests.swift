@@ -191,7 +191,7 @@ struct ARPProbeTests {
              "send_always": true}}
             """#)
         let watch = try #require(config.linkWatchers(forPort: "eth0").first)
-        var watcher = try #require(try PortRegistry.makeWatcher(watch, resolve: { _, _ in nil }))
+        var watcher = try #require(try PortRegistry.makeWatcher(watch, resolve: { _, _ in .unresolvable }))
         let port = pingPort(enabled: true)
         _ = watcher.handle(.frame(arpReply(to: IPv4Address(192, 0, 2, 1))), port: port, timer: timer)
         _ = watcher.handle(.timer, port: port, timer: timer)

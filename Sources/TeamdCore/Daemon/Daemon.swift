@@ -48,6 +48,7 @@ public final class Daemon {
     let team: TeamDevice
     let executor: ActionExecutor
     let registry: PortRegistry
+    let hosts: ResolvedHosts
 
     public var engine: TeamEngine { model.engine }
     public var document: ConfigDocument { model.document }
@@ -59,8 +60,12 @@ public final class Daemon {
     /// ports; a taken-over one (`-o`) keeps its ports with `-N`, as the C teamd does.
     public static func start(config: TeamdConfig, options: DaemonOptions, kernel: KernelAccess,
                              logger: Logger = Logger(label: "teamd"),
-                             clock: @escaping @Sendable () -> Int64 = Daemon.monotonicMilliseconds)
+                             clock: @escaping @Sendable () -> Int64 = Daemon.monotonicMilliseconds,
+                             resolve: @escaping @Sendable (String, HostResolver.Family) -> [UInt8]? = HostResolver.resolve(_:family:))
         throws(DaemonStartError) -> Daemon {
+        // Host names are resolved now, before the loop, never inside it (see ResolvedHosts).
+        let hosts = ResolvedHosts(resolve: resolve)
+        hosts.prime(config)
         let opened: OpenedTeam
         do {
             opened = try OpenedTeam.open(options: options, config: config, kernel: kernel, log: logger)
@@ -68,10 +73,12 @@ public final class Daemon {
             logger.error("start failed: \(error)")
             throw error as? DaemonStartError ?? DaemonStartError("\(error)")
         }
-        let daemon = Daemon(team: opened, config: config, options: options, kernel: kernel, logger: logger, clock: clock)
+        let daemon = Daemon(team: opened, config: config, options: options, kernel: kernel, hosts: hosts, logger: logger,
+                            clock: clock)
         do {
             try daemon.setUp()
         } catch {
+            hosts.stop()
             logger.error("start failed: \(error)")
             daemon.teardown(releasePorts: opened.created || !options.noQuitDestroy, deleteDevice: opened.created)
             throw error as? DaemonStartError ?? DaemonStartError("\(error)")
@@ -79,8 +86,9 @@ public final class Daemon {
         return daemon
     }
 
-    init(team opened: OpenedTeam, config: TeamdConfig, options: DaemonOptions, kernel: KernelAccess, logger: Logger,
-         clock: @escaping @Sendable () -> Int64) {
+    init(team opened: OpenedTeam, config: TeamdConfig, options: DaemonOptions, kernel: KernelAccess, hosts: ResolvedHosts,
+         logger: Logger, clock: @escaping @Sendable () -> Int64) {
+        self.hosts = hosts
         self.options = options
         self.log = logger
         self.debugLevel = max(options.debugLevel, config.debugLevel)
@@ -95,7 +103,7 @@ public final class Daemon {
         executor = ActionExecutor(team: opened.device, teamIndex: opened.index, route: opened.route, sockets: sockets,
                                   log: logger, clock: clock)
         registry = PortRegistry(model: model, executor: executor, sockets: sockets, route: opened.route,
-                                kernel: kernel, log: logger)
+                                kernel: kernel, hosts: hosts, log: logger)
         executor.hasPort = { [model] in model.engine.ports[index: $0] != nil }
     }
 
@@ -158,6 +166,7 @@ public final class Daemon {
 
     /// Releases the ports and deletes the device, as far as `-N` allows. Used on exit.
     public func stop() {
+        hosts.stop()
         teardown(releasePorts: !options.noQuitDestroy, deleteDevice: !options.noQuitDestroy)
     }
 

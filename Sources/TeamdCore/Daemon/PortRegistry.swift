@@ -25,14 +25,16 @@ final class PortRegistry {
     private let executor: ActionExecutor
     private let route: RouteClient
     private let kernel: KernelAccess
+    private let hosts: ResolvedHosts
     private let log: Logger
     /// Names of the ports in the team as far as the daemon knows: those in the engine and those it
     /// enslaved whose adoption is under way (released on exit too).
     private var names: [UInt32: String] = [:]
 
     init(model: DaemonModel, executor: ActionExecutor, sockets: PortSockets, route: RouteClient,
-         kernel: KernelAccess, log: Logger) {
+         kernel: KernelAccess, hosts: ResolvedHosts, log: Logger) {
         self.model = model
+        self.hosts = hosts
         self.executor = executor
         self.sockets = sockets
         self.route = route
@@ -83,7 +85,7 @@ final class PortRegistry {
         }
         var watchers: [any LinkWatcher] = []
         for watch in config.linkWatchers(forPort: port.name) {
-            if let watcher = try Self.makeWatcher(watch, resolve: HostResolver.resolve(_:_:)) { watchers.append(watcher) }
+            if let watcher = try Self.makeWatcher(watch, resolve: hosts.lookup) { watchers.append(watcher) }
         }
         var watcherSockets: [Int: any FramePort] = [:]
         for (instance, watcher) in watchers.enumerated() {
@@ -114,19 +116,24 @@ final class PortRegistry {
         }
     }
 
-    /// The watcher a `link_watch` entry asks for; host names in it are resolved with `resolve` (once, as
-    /// the C teamd does when the port joins). Nil for tipc, which is not implemented.
+    /// The watcher a `link_watch` entry asks for; host names in it are looked up with `resolve` (in
+    /// `ResolvedHosts`, which never blocks the loop). Nil for tipc, which is not implemented.
     static func makeWatcher(_ config: LinkWatcherConfig,
-                            resolve: (String, HostResolver.Family) -> [UInt8]?) throws(DaemonStartError) -> (any LinkWatcher)? {
+                            resolve: (String, HostResolver.Family) -> ResolvedHosts.Entry) throws(DaemonStartError) -> (any LinkWatcher)? {
         func address<Address>(_ host: HostSpecifier<Address>, _ family: HostResolver.Family, _ key: String,
                               _ make: ([UInt8]) -> Address?) throws(DaemonStartError) -> Address {
             switch host {
             case .address(let address): return address
             case .hostname(let name):
-                guard let address = resolve(name, family).flatMap(make) else {
+                switch resolve(name, family) {
+                case .address(let bytes):
+                    if let address = make(bytes) { return address }
                     throw DaemonStartError("\(config.name): \(key) \"\(name)\" does not resolve to an \(family) address")
+                case .unresolvable:
+                    throw DaemonStartError("\(config.name): \(key) \"\(name)\" does not resolve to an \(family) address")
+                case .pending:
+                    throw DaemonStartError("\(config.name): \(key) \"\(name)\" is being resolved in the background; add the port again")
                 }
-                return address
             }
         }
         switch config {
