@@ -47,6 +47,8 @@ SOAK_FLAPS ?= 10000
 soak: setup build
 	SOAK_FLAPS=$(SOAK_FLAPS) LAB_ENV="SOAK_FLAPS SOAK_RATE FLOOD_SECONDS $(LAB_ENV)" LAB_TIMEOUT=$${LAB_TIMEOUT:-3600} \
 		lab/test lab/stress/teamd-soak.sh lab/stress/teamd-malformed-frames.sh
+	# The pid file race (issue 15 item 6) in full: 100 rounds of two simultaneous teamd -d (make test: 5).
+	PIDFILE_ROUNDS=100 LAB_ENV="PIDFILE_ROUNDS $(LAB_ENV)" LAB_TIMEOUT=$${LAB_TIMEOUT:-3600} lab/test teamd-lifecycle
 
 # Everything: the build, the unit tests, the install checks, the short fuzzing runs, then every lab scenario against the
 # real kernel driver.
