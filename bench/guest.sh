@@ -35,6 +35,10 @@ start_team() {
     eval "$out"
 }
 stop_team() { $LT stop --dev team0 >/dev/null || { log "stop failed"; cleanup_team; }; }
+# timeline_arg REP NAME: the first repetition's failover writes its packets-per-ms timeline for the plot.
+timeline_arg() { [ "$1" = 1 ] && [ -n "$PROFILE" ] && echo "--timeline $PROFILE/timeline-$2.csv"; }
+# BENCH_CASES: which groups run (default all): main (cases 1-4, 6, 7), lacp (1, 8), cpu (5), bonding (9, 10).
+want() { [[ " ${BENCH_CASES:-main lacp cpu bonding} " == *" $1 "* ]]; }
 ports_json() { local p; for p in "$@"; do printf '"%s":{},' "$p"; done | sed 's/,$//'; }
 
 lab_modules
@@ -74,6 +78,7 @@ S1b="start: exec to 'teamd -d' returning (2 ports)"
 S1c="start: exec to active port enabled (activebackup; 32 ports)"
 S2="failover: peer down to kernel activeport changed"
 S2b="failover: UDP packets lost of a 1 kHz stream"
+S2c="failover: peer down to the stream's first packet on the new port"
 S3="control: StateDump requests per second over one connection"
 S3b="control: teamd CPU per StateDump"
 S3c="control: requests made per sample (10000 unless the time cap hit)"
@@ -86,7 +91,7 @@ S6c="event storm: teamd CPU time; first flap to teamd quiet"
 S6d="event storm: runs whose final state matched the links"
 S7="teamdctl: 'teamdctl team0 state dump' process exec to exit (median of 3)"
 
-for rep in $(seq 1 "$REPS"); do
+for rep in $(want main && seq 1 "$REPS"); do
     for which in $(order "$rep"); do
         unset start_ms parent_ms rss_kib private_dirty_kib vmrss_kib vmhwm_kib ms rps requests teamd_cpu_us failover_ms lost sent link_ms \
             flap_ms settle_ms total_ms teamd_cpu_ms state_right kernel_user_linkup_agrees
@@ -105,10 +110,12 @@ for rep in $(seq 1 "$REPS"); do
             rec 3 "$S3" req/s higher $which $rep "$rps"; rec 3 "$S3b" us lower $which $rep "$teamd_cpu_us"
             rec 3 "$S3c" requests higher $which $rep "$requests"; }
         ip addr add 192.0.2.1/24 dev team0 && ip link set team0 up
-        out=$($LT failover --dev team0 --port tp1 --peer tp1p --ns sw --dst 192.0.2.2) && eval "$out" && {
+        out=$($LT failover --dev team0 --port tp1 --peer tp1p --new-peer tp0p --ns sw --dst 192.0.2.2 \
+            $(timeline_arg $rep $which-ethtool)) && eval "$out" && {
             # link_ms stays in the log: labtool often reads the port-down event and the activeport
             # change in one wake-up, so it is no measure of the kernel's part.
-            rec 2 "$S2" ms lower $which $rep "$failover_ms"; rec 2 "$S2b" packets lower $which $rep "$lost"; }
+            rec 2 "$S2" ms lower $which $rep "$failover_ms"; rec 2 "$S2b" packets lower $which $rep "$lost"
+            rec 2 "$S2c" ms lower $which $rep "$traffic_ms"; }
         stop_team
         log "rep $rep $which: start ${start_ms} ms, rss ${rss_kib} KiB, teamdctl ${ms} ms, ${rps} req/s (${requests} requests), failover ${failover_ms} ms (port-down event seen at ${link_ms} ms) lost ${lost} of ${sent}"
 
@@ -152,7 +159,7 @@ LACP_BOND='{"runner":{"name":"lacp","active":true,"fast_rate":true},"link_watch"
 LACP_TEAM='{"runner":{"name":"lacp","active":true,"fast_rate":true},"link_watch":{"name":"ethtool"},"ports":{"lt0":{},"lt1":{}}}'
 S1c="start: lacp against bonding; until both ports distributing"
 S8="lacp convergence (fast rate) against a C teamd partner"
-for rep in $(seq 1 $REPS); do
+for rep in $(want lacp && seq 1 $REPS); do
     for which in $(order "$rep"); do
         unset start_ms
         start_team $which "$LACP_BOND" 2 no yes && { rec 1 "$S1c" ms lower $which $rep "$start_ms"; stop_team; }
@@ -182,7 +189,7 @@ cpu_config() {
 # cpu_ms PID: user + system CPU time so far, in ms.
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
 S5="cpu: teamd user+system over 60 s; 8 ports arp_ping at 10 ms"
-for rep in $(seq 1 $REPS); do
+for rep in $(want cpu && seq 1 $REPS); do
     ok=yes pc= po=
     for which in $(order "$rep"); do
         dev=team${which:0:1}
@@ -202,4 +209,5 @@ for rep in $(seq 1 $REPS); do
     for dev in teamc teamo; do [ -e /var/run/teamd/$dev.pid ] && $LT stop --dev $dev >/dev/null; done
     log "rep $rep cpu over 60 s: c ${cc:-none} ms, ours ${co:-none} ms (both started: $ok)"
 done
+. "$(dirname "$0")/guest-bonding.sh"
 note "guest time for all cases: $(( $(date +%s) - t_begin )) s"

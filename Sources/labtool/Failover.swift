@@ -12,6 +12,8 @@ final class UDPStream {
     /// Which sequence numbers arrived.
     private var arrived: [Bool] = []
     private(set) var firstArrival: Double?
+    /// When each datagram arrived (for the failover timeline).
+    private(set) var arrivalTimes: [Double] = []
 
     /// `receiverNamespace` holds `destination`; the sender is in our own namespace.
     init(destination: String, port: UInt16, receiverNamespace: String?, rate: Double) throws {
@@ -81,7 +83,9 @@ final class UDPStream {
             let number = Int(UInt64(bigEndian: payload))
             if number >= arrived.count { arrived += [Bool](repeating: false, count: number - arrived.count + 1024) }
             arrived[number] = true
-            if firstArrival == nil { firstArrival = System.now() }
+            let now = System.now()
+            arrivalTimes.append(now)
+            if firstArrival == nil { firstArrival = now }
         }
     }
 
@@ -111,10 +115,16 @@ final class UDPStream {
 
 enum Failover {
     /// `labtool failover --dev team0 --port tp1 --peer tp1p --ns sw --dst 192.0.2.2`: with a 1 kHz UDP
-    /// stream from here to DST (in namespace NS) across the team, sets PEER (PORT's other end, in NS) down
-    /// and timestamps the kernel's `activeport` option changing to another port. Prints `failover_ms`
-    /// (peer down request to activeport changed), `link_ms` (to the team driver's port-down event),
-    /// `lost` and `sent` (packets of the stream from 200 ms before the down to 500 ms after the switch).
+    /// stream from here to DST (in namespace NS) across the team, cuts PORT's path and timestamps the
+    /// kernel's `activeport` option changing to another port. Prints `failover_ms` (cut to activeport
+    /// changed), `link_ms` (to the team driver's port-down event), `lost` and `sent` (packets of the
+    /// stream from 200 ms before the cut to 500 ms after the switch).
+    /// `--new-peer IF` (the other port's peer, in NS) also prints `traffic_ms`: cut to the first packet
+    /// of the stream arriving on IF. `--bond yes`: DEV is a bonding device (no activeport; the active
+    /// slave is read from sysfs, and the switch is the traffic on the new peer). `--cut down` (default)
+    /// sets PEER down, which the port sees as carrier loss; `--cut unbridge` takes PEER out of its
+    /// bridge, so the carrier stays and only a path monitor (arp_ping, arp_interval) notices.
+    /// `--timeline FILE` writes the stream's arrivals per ms relative to the cut (`ms,packets`).
     static func run(_ options: Options) throws {
         let device = try options.string("dev")
         let portName = try options.string("port")
@@ -122,19 +132,23 @@ enum Failover {
         let namespace = options.optional("ns")
         let destination = try options.string("dst")
         let rate = Double(try options.int("rate", default: 1000))
+        let isBond = options.string("bond", default: "no") == "yes"
+        let cut = options.string("cut", default: "down")
+        guard cut == "down" || cut == "unbridge" else { throw LabError("--cut: down or unbridge, not \(cut)") }
+        guard !isBond || options.optional("new-peer") != nil else { throw LabError("--bond yes needs --new-peer") }
 
         let teamIndex = if_nametoindex(device)
         let portIndex = if_nametoindex(portName)
         guard teamIndex != 0, portIndex != 0 else { throw LabError("no \(device) or \(portName)") }
-        let team = try TeamDevice(teamIndex: teamIndex, listening: true)
-        let (peerRoute, peerIndex) = try System.inNamespace(namespace) { () throws -> (RouteClient, UInt32) in
+        let team = isBond ? nil : try TeamDevice(teamIndex: teamIndex, listening: true)
+        let (peerRoute, peer) = try System.inNamespace(namespace) { () throws -> (RouteClient, Link) in
             let route = try RouteClient()
             guard let peer = try route.link(named: peerName) else { throw LabError("no \(peerName)") }
-            return (route, peer.index)
+            return (route, peer)
         }
-        guard Teamd.kernelView(team).activePort == portIndex else {
-            throw LabError("\(portName) is not the active port (activeport \(Teamd.kernelView(team).activePort))")
-        }
+        guard cut == "down" || peer.master != 0 else { throw LabError("--cut unbridge: \(peerName) has no master") }
+        try checkActive(portName, index: portIndex, team: team, device: device)
+        let tap = try options.optional("new-peer").map { try PortTap(interface: $0, namespace: namespace, udpPort: 5555) }
 
         let stream = try UDPStream(destination: destination, port: 5555, receiverNamespace: namespace, rate: rate)
         // Warm-up: until the stream gets through (neighbour resolution), then 200 ms of steady stream.
@@ -145,27 +159,18 @@ enum Failover {
         }
         let counted = stream.sequence
         stream.run(for: 200)
-        _ = try team.drainEvents()
+        _ = try team?.drainEvents()
+        tap?.reset()
 
         let down = System.now()
-        try peerRoute.setUp(false, index: peerIndex)
-        var linkDown: Double?
-        var switched: Double?
-        try stream.run(for: 10_000, extra: [team.eventDescriptor]) { _ in
-            for event in try team.drainEvents() {
-                switch event {
-                case .portsChanged(let ports):
-                    if linkDown == nil, ports.contains(where: { $0.index == portIndex && !$0.isLinkUp }) {
-                        linkDown = System.now()
-                    }
-                case .optionsChanged, .resynced:
-                    let active = Teamd.kernelView(team).activePort
-                    if active != 0 && active != portIndex { switched = System.now(); return true }
-                }
-            }
-            return false
+        if cut == "down" { try peerRoute.setUp(false, index: peer.index) } else { try peerRoute.release(port: peer.index) }
+        // The peer is restored however this ends: the next measurement needs the path back.
+        defer {
+            if cut == "down" { try? peerRoute.setUp(true, index: peer.index) } else { try? peerRoute.setMaster(port: peer.index, master: peer.master) }
         }
-        guard let switched else { throw LabError("activeport did not change within 10 s") }
+        let (linkDown, switched) = try awaitSwitch(stream: stream, team: team, tap: tap, from: portIndex)
+        guard team == nil || switched != nil else { throw LabError("activeport did not change within 10 s") }
+        guard tap == nil || tap?.firstSeen != nil else { throw LabError("no traffic on the new port within 10 s") }
         stream.run(for: 500)
         let end = stream.sequence
         // Let the last packets land.
@@ -177,8 +182,58 @@ enum Failover {
         }
         let sent = end - counted
         let lost = Int(sent) - stream.arrivedCount(counted..<end)
-        try peerRoute.setUp(true, index: peerIndex)
-        emit([("failover_ms", switched - down), ("link_ms", (linkDown ?? .nan) - down),
+        if let path = options.optional("timeline") { try Summary.write(timeline(stream.arrivalTimes, cut: down), to: path) }
+        emit([("failover_ms", switched.map { $0 - down } ?? .nan), ("link_ms", (linkDown ?? .nan) - down),
+              ("traffic_ms", tap?.firstSeen.map { $0 - down } ?? .nan),
               ("lost", Double(lost)), ("sent", Double(sent))])
     }
+
+    /// Throws unless PORT is the active port (of the team, or the bond DEVICE when `team` is nil).
+    static func checkActive(_ port: String, index: UInt32, team: TeamDevice?, device: String) throws {
+        if let team {
+            let active = Teamd.kernelView(team).activePort
+            guard active == index else { throw LabError("\(port) is not the active port (activeport \(active))") }
+        } else {
+            let active = System.readFile("/sys/class/net/\(device)/bonding/active_slave")?.trimmingNewline ?? ""
+            guard active == port else { throw LabError("\(port) is not \(device)'s active slave (\(active))") }
+        }
+    }
+
+    /// Runs the stream after the cut until the team's activeport left `port` (when a team) and the
+    /// stream showed up on the new port (when tapped), 10 s at most: (port-down event, activeport change).
+    static func awaitSwitch(stream: UDPStream, team: TeamDevice?, tap: PortTap?, from port: UInt32) throws -> (Double?, Double?) {
+        var linkDown: Double?
+        var switched: Double?
+        let extra = [team?.eventDescriptor, tap?.descriptor].compactMap { $0 }
+        try stream.run(for: 10_000, extra: extra) { fd in
+            if let tap, fd == tap.descriptor { tap.readAll() }
+            if let team, fd == team.eventDescriptor {
+                for event in try team.drainEvents() {
+                    switch event {
+                    case .portsChanged(let ports):
+                        if linkDown == nil, ports.contains(where: { $0.index == port && !$0.isLinkUp }) {
+                            linkDown = System.now()
+                        }
+                    case .optionsChanged, .resynced:
+                        let active = Teamd.kernelView(team).activePort
+                        if switched == nil, active != 0 && active != port { switched = System.now() }
+                    }
+                }
+            }
+            return (team == nil || switched != nil) && (tap == nil || tap?.firstSeen != nil)
+        }
+        return (linkDown, switched)
+    }
+
+    /// `ms,packets`: arrivals in each millisecond from 50 ms before the cut to the last arrival.
+    static func timeline(_ arrivals: [Double], cut: Double) -> String {
+        var bins: [Int: Int] = [:]
+        for time in arrivals where time >= cut - 50 { bins[Int((time - cut).rounded(.down)), default: 0] += 1 }
+        let last = bins.keys.max() ?? 0
+        return "ms,packets\n" + (-50...last).map { "\($0),\(bins[$0] ?? 0)" }.joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    var trimmingNewline: String { hasSuffix("\n") ? String(dropLast()) : self }
 }

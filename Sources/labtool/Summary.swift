@@ -46,7 +46,8 @@ enum Summary {
             switch fields[4] {
             // A run that produced no number (nan: e.g. a daemon whose state never matched) is left out;
             // the "runs" rows count those.
-            case "c": if let v = Double(fields[6]), v.isFinite { rows[index!].c.append(v); rows[index!].cByRep[fields[5]] = v }
+            // The reference: the C teamd, or the bonding driver in the rows that say "vs bonding".
+            case "c", "bonding": if let v = Double(fields[6]), v.isFinite { rows[index!].c.append(v); rows[index!].cByRep[fields[5]] = v }
             case "ours": if let v = Double(fields[6]), v.isFinite { rows[index!].ours.append(v); rows[index!].oursByRep[fields[5]] = v }
             default: rows[index!].notAvailable = true
             }
@@ -104,6 +105,12 @@ enum Summary {
             let cRange = cells[5] == "n/a" || cells[5].isEmpty ? cells[5] : "\(cells[5])–\(cells[6])"
             let oursRange = cells[8] == "n/a" || cells[8].isEmpty ? cells[8] : "\(cells[8])–\(cells[9])"
             markdown.append("| \(cells[0]) | \(cells[1]) | \(cells[2]) | \(cells[3]) | \(cells[4]) | \(cRange) | \(cells[7]) | \(oursRange) | \(cells[10]) | \(cells[11]) |")
+        }
+        // bench/compare's verdict on the host: a loaded run says so above its table.
+        if let loaded = notes.first(where: { $0.hasPrefix("host during the run: loaded") }) {
+            let mark = "**LOADED run**: \(loaded.dropFirst("host during the run: ".count)); its ratios may be off by up to 2x."
+            markdown = [mark, ""] + markdown
+            print(mark)
         }
         if !notes.isEmpty { markdown = notes.map { "- \($0)" } + [""] + markdown }
         if let path = options.optional("csv") { try write(csv.joined(separator: "\n") + "\n", to: path) }

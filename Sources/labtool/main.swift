@@ -7,7 +7,8 @@ let usage = """
 usage: labtool COMMAND [--option value ...]
   start     --teamd BIN --dev DEV --config JSON [--enabled N] [--activebackup yes]
   stop      --dev DEV
-  failover  --dev DEV --port IF --peer IF --dst ADDR [--ns NS] [--rate HZ]
+  failover  --dev DEV --port IF --peer IF --dst ADDR [--ns NS] [--rate HZ] [--new-peer IF] [--bond yes]
+            [--cut down|unbridge] [--timeline FILE]
   control   --dev DEV [--count N]
   storm     --dev DEV --ports IF,... --peers IF,... [--ns NS] [--flaps N]
   memory    --dev DEV [--smaps PATH]
