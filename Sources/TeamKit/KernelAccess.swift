@@ -1,3 +1,4 @@
+import Glibc
 import Packets
 
 /// How a daemon reaches the kernel: four netlink transports (requests and events, for rtnetlink and the
@@ -15,6 +16,8 @@ public struct KernelAccess {
     /// A port for a link watcher's frames (ARP replies, NAs) on the interface with this ifindex: every
     /// frame of the interface that passes the filter, seen before the team driver takes it.
     public var makeWatcherPort: (_ interfaceIndex: UInt32, _ filter: BPFProgram) throws -> any FramePort
+    /// Loads a kernel module (`modprobe NAME`); true when it is loaded afterwards.
+    public var loadModule: (_ name: String) -> Bool = KernelAccess.modprobe
 
     public init(makeRoute: @escaping () throws -> any NetlinkTransport,
                 makeRouteEvents: @escaping () throws -> any NetlinkTransport,
@@ -43,6 +46,21 @@ public struct KernelAccess {
     public static func lacpSocket(_ interfaceIndex: UInt32) throws -> any FramePort {
         try PacketSocket(interfaceIndex: interfaceIndex, etherType: EtherType.slowProtocols, filter: .lacpdus,
                          multicast: .slowProtocolsMulticast)
+    }
+
+    /// The real module loader: `modprobe -q NAME` (from /sbin or /usr/sbin), its exit status.
+    public static func modprobe(_ name: String) -> Bool {
+        for path in ["/sbin/modprobe", "/usr/sbin/modprobe"] where access(path, X_OK) == 0 {
+            var pid: pid_t = 0
+            let argv = [path, "-q", name]
+            var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+            defer { for arg in cArgs { free(arg) } }
+            guard posix_spawn(&pid, path, nil, nil, &cArgs, environ) == 0 else { return false }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            return status == 0
+        }
+        return false
     }
 
     /// The real kernel: netlink sockets and packet sockets.

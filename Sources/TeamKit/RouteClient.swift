@@ -34,6 +34,33 @@ public final class RouteClient {
         return link
     }
 
+    /// RTM_NEWLINK kind "bond" with its parameters, NLM_F_CREATE|NLM_F_EXCL; EOPNOTSUPP when the bonding
+    /// module cannot be loaded.
+    @discardableResult
+    public func createBond(name: String, address: EthernetAddress? = nil, parameters: BondParameters) throws -> Link {
+        let request = LinkMessage.createBond(name: name, address: address, parameters: parameters)
+            .message(type: RouteMessageType.newLink, flags: [.create, .excl])
+        try connection.request(request, operation: "create bond \(name)")
+        guard let link = try link(named: name) else {
+            throw NetlinkError(.kernel(errno: 19), operation: "create bond \(name)")
+        }
+        return link
+    }
+
+    /// A bond's changelink (RTM_NEWLINK on the existing device): IFLA_BOND_ACTIVE_SLAVE and the like.
+    public func changeBond(index: UInt32, parameters: BondParameters) throws {
+        let request = LinkMessage.changeBond(index: index, parameters: parameters)
+            .message(type: RouteMessageType.newLink, flags: [])
+        try connection.request(request, operation: "change bond \(index)")
+    }
+
+    /// A bond port's slave_changelink: IFLA_BOND_SLAVE_QUEUE_ID, IFLA_BOND_SLAVE_PRIO.
+    public func changeBondSlave(index: UInt32, queueID: UInt16? = nil, priority: Int32? = nil) throws {
+        let request = LinkMessage.changeBondSlave(index: index, queueID: queueID, priority: priority)
+            .message(type: RouteMessageType.newLink, flags: [])
+        try connection.request(request, operation: "change bond port \(index)")
+    }
+
     /// RTM_DELLINK
     public func deleteLink(index: UInt32) throws {
         let request = LinkMessage.delete(index: index).message(type: RouteMessageType.deleteLink, flags: [])

@@ -192,16 +192,16 @@ public struct LinkMessage: Hashable, Sendable {
         return OperationalState(rawValue: payload[0])
     }
     /// IFLA_LINKINFO › IFLA_INFO_KIND
-    public var kind: String? { linkInfo(LinkInfoAttribute.kind).map(Self.cString) }
+    public var kind: String? { linkInfoPayload(LinkInfoAttribute.kind).map(Self.cString) }
     /// IFLA_LINKINFO › IFLA_INFO_SLAVE_KIND
-    public var slaveKind: String? { linkInfo(LinkInfoAttribute.slaveKind).map(Self.cString) }
+    public var slaveKind: String? { linkInfoPayload(LinkInfoAttribute.slaveKind).map(Self.cString) }
 
     private func uint32(_ type: UInt16) -> UInt32? {
         guard let payload = attribute(type)?.payload, payload.count == 4 else { return nil }
         return payload.loadNative(UInt32.self, at: 0)
     }
 
-    private func linkInfo(_ type: UInt16) -> [UInt8]? {
+    func linkInfoPayload(_ type: UInt16) -> [UInt8]? {
         guard let nest = attribute(LinkAttribute.linkInfo),
               let inner = try? NetlinkAttribute.decodeAll(nest.payload) else { return nil }
         return inner.first { $0.type == type }?.payload
@@ -216,7 +216,8 @@ public struct LinkMessage: Hashable, Sendable {
     public var link: Link {
         Link(index: info.index, name: name ?? "", flags: info.flags, type: info.type, address: address.flatMap { EthernetAddress(bytes: $0) },
              mtu: mtu, master: master ?? 0, carrier: carrier, operationalState: operationalState,
-             kind: kind, slaveKind: slaveKind)
+             kind: kind, slaveKind: slaveKind, bond: bond?.parameters, bondAggregator: bond?.aggregator,
+             bondSlave: bondSlave)
     }
 
     // MARK: Requests
@@ -299,10 +300,17 @@ public struct Link: Hashable, Sendable {
     public var kind: String?
     /// IFLA_INFO_SLAVE_KIND
     public var slaveKind: String?
+    /// A bond's IFLA_INFO_DATA (kind "bond").
+    public var bond: BondParameters?
+    /// A bond's IFLA_BOND_AD_INFO (802.3ad).
+    public var bondAggregator: BondAggregatorInfo?
+    /// A bond port's IFLA_INFO_SLAVE_DATA (slave kind "bond").
+    public var bondSlave: BondSlaveInfo?
 
     public init(index: UInt32, name: String, flags: LinkFlags = [], type: UInt16 = arphrdEther, address: EthernetAddress? = nil,
                 mtu: UInt32? = nil, master: UInt32 = 0, carrier: Bool? = nil,
-                operationalState: OperationalState? = nil, kind: String? = nil, slaveKind: String? = nil) {
+                operationalState: OperationalState? = nil, kind: String? = nil, slaveKind: String? = nil,
+                bond: BondParameters? = nil, bondAggregator: BondAggregatorInfo? = nil, bondSlave: BondSlaveInfo? = nil) {
         self.index = index
         self.name = name
         self.flags = flags
@@ -314,6 +322,9 @@ public struct Link: Hashable, Sendable {
         self.operationalState = operationalState
         self.kind = kind
         self.slaveKind = slaveKind
+        self.bond = bond
+        self.bondAggregator = bondAggregator
+        self.bondSlave = bondSlave
     }
 
     public var isUp: Bool { flags.contains(.up) }
@@ -328,10 +339,27 @@ public struct Link: Hashable, Sendable {
         if master != 0 { writer.append(type: LinkAttribute.master, uint32: master) }
         if let carrier { writer.append(type: LinkAttribute.carrier, uint8: carrier ? 1 : 0) }
         if let address { writer.append(type: LinkAttribute.address, bytes: address.bytes) }
-        if kind != nil || slaveKind != nil {
+        if kind != nil || slaveKind != nil {  // with the bond's data, if any
             writer.nested(type: LinkAttribute.linkInfo, flagged: false) { info in
                 if let kind { info.append(type: LinkInfoAttribute.kind, string: kind) }
+                if let bond {
+                    info.nested(type: LinkInfoAttribute.data, flagged: false) { data in
+                        bond.encode(into: &data)
+                        if let bondAggregator {
+                            data.nested(type: BondAttribute.aggregatorInfo, flagged: false) { ad in
+                                ad.append(type: BondAggregatorInfoAttribute.aggregator, uint16: bondAggregator.aggregatorID)
+                                ad.append(type: BondAggregatorInfoAttribute.portCount, uint16: bondAggregator.portCount)
+                                ad.append(type: BondAggregatorInfoAttribute.actorKey, uint16: bondAggregator.actorKey)
+                                ad.append(type: BondAggregatorInfoAttribute.partnerKey, uint16: bondAggregator.partnerKey)
+                                ad.append(type: BondAggregatorInfoAttribute.partnerAddress, bytes: bondAggregator.partnerAddress)
+                            }
+                        }
+                    }
+                }
                 if let slaveKind { info.append(type: LinkInfoAttribute.slaveKind, string: slaveKind) }
+                if let bondSlave {
+                    info.nested(type: LinkInfoSlaveData.type, flagged: false) { bondSlave.encode(into: &$0) }
+                }
             }
         }
         return LinkMessage(info: InterfaceInfo(type: type, index: index, flags: flags),

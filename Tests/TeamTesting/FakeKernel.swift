@@ -19,11 +19,16 @@ public final class FakeKernel {
     public static let teamTransmitQueues: UInt32 = 16
 
     /// Every link, by index.
-    public private(set) var links: [UInt32: Link] = [:]
+    public internal(set) var links: [UInt32: Link] = [:]
     /// Every request any transport sent, in order.
     public private(set) var requests: [NetlinkMessage] = []
     /// Whether the team module is "loaded" (the family is registered).
     public var teamFamilyRegistered = true
+    /// Whether the bonding module is "loaded" (kind "bond" can be created).
+    public var bondingAvailable = true
+    /// Each bond's ports in the order enslaved (FakeKernel+Bonding.swift).
+    var bondPorts: [UInt32: [UInt32]] = [:]
+    var bondOriginalAddress: [UInt32: EthernetAddress?] = [:]
     /// Option writes refused with this errno (e.g. ENODEV, as for a port that vanished meanwhile).
     public var failingOptionWrites: [TeamOptionID: Int32] = [:]
 
@@ -285,13 +290,13 @@ public final class FakeKernel {
 
     // MARK: rtnetlink
 
-    private func linkEvent(_ link: Link, removed: Bool = false) {
+    func linkEvent(_ link: Link, removed: Bool = false) {
         let message = link.message.message(type: removed ? RouteMessageType.deleteLink : RouteMessageType.newLink, flags: [])
         multicast([message], protocol: .route, group: RouteGroup.link)
     }
 
     /// Recomputes the flags and operational state that follow from up and carrier.
-    private func refreshed(_ link: Link) -> Link {
+    func refreshed(_ link: Link) -> Link {
         var link = link
         let running = link.isUp && link.carrier != false
         if running { link.flags.formUnion([.running, .lowerUp]) } else { link.flags.subtract([.running, .lowerUp]) }
@@ -322,6 +327,9 @@ public final class FakeKernel {
             return createLink(message)
         }
         guard var link = existing else { return 19 }
+        if request.header.type == RouteMessageType.newLink, message.attribute(LinkAttribute.linkInfo) != nil {
+            return changeLinkInfo(message, of: link)
+        }
         if let address = message.address {
             guard address.count == 6 else { return 22 }
             guard address[0] & 1 == 0, address != [0, 0, 0, 0, 0, 0] else { return 99 }  // EADDRNOTAVAIL
@@ -348,6 +356,8 @@ public final class FakeKernel {
         }
         linkEvent(links[link.index]!)
         if let master = message.master {
+            if master == 0, let bond = links[link.index]?.master, bondPorts[bond] != nil { return releaseFromBond(link.index) }
+            if bondPorts[master] != nil { return enslaveToBond(port: link.index, bond: master) }
             return master == 0 ? releasePort(link.index) : enslave(port: link.index, team: master)
         }
         return 0
@@ -356,6 +366,7 @@ public final class FakeKernel {
     private func createLink(_ message: LinkMessage) -> Int32 {
         guard let name = message.name, !name.isEmpty, name.utf8.count < 16 else { return 22 }
         guard let kind = message.kind else { return 22 }
+        if kind == "bond" { return bondingAvailable ? createBond(message) : 95 }
         guard ["team", "dummy", "veth"].contains(kind) else { return 95 }
         if kind == "team" && !teamFamilyRegistered { return 95 }
         if let address = message.address {
@@ -380,7 +391,11 @@ public final class FakeKernel {
             for port in state.ports { _ = releasePort(port) }
             teams[index] = nil
         }
-        if link.master != 0 { _ = releasePort(index) }
+        if let ports = bondPorts[index] {
+            for port in ports { _ = releaseFromBond(port) }
+            bondPorts[index] = nil
+        }
+        if link.master != 0 { _ = bondPorts[link.master] != nil ? releaseFromBond(index) : releasePort(index) }
         links[index] = nil
         linkEvent(link, removed: true)
         return 0

@@ -11,7 +11,7 @@ import TeamWire
 /// costs at most one write per option (the C teamd writes every intermediate state, one netlink round
 /// trip each).
 final class ActionExecutor {
-    let team: TeamDevice
+    let team: any AggregateDevice
     let teamIndex: UInt32
     private let route: RouteClient
     private let sockets: PortSockets
@@ -23,7 +23,7 @@ final class ActionExecutor {
     /// Actions held back while a batch of events is handled; nil outside a batch.
     private var pending: [TeamAction]?
 
-    init(team: TeamDevice, teamIndex: UInt32, route: RouteClient, sockets: PortSockets, log: Logger,
+    init(team: any AggregateDevice, teamIndex: UInt32, route: RouteClient, sockets: PortSockets, log: Logger,
          clock: @escaping @Sendable () -> Int64) {
         self.team = team
         self.teamIndex = teamIndex
@@ -92,10 +92,15 @@ final class ActionExecutor {
                 throw error
             }
         case .setPortAddress(let port, let address):
+            // Bonding sets its ports' MACs itself (fail_over_mac).
+            guard !team.driverManagesAddresses else { return }
             try route.setAddress(address, index: port)
         case .setTeamAddress(let address):
+            guard !team.driverManagesAddresses else { return }
             try route.setAddress(address, index: teamIndex)
         case .setCarrier(let on):
+            // A bond has no settable carrier; min_links does that job.
+            guard !team.driverManagesAddresses else { return }
             try route.setCarrier(on, index: teamIndex)
         case .armTimer(let id, let ms):
             timers.arm(id, at: clock() + Int64(ms))

@@ -23,6 +23,8 @@ public struct TeamdCommandLine: Equatable, Sendable {
     public var dbus = false
     public var zmqAddress: String?
     public var unixSocket = true
+    /// `--backend team|bonding` (ours): force the kernel driver; nil picks one (TEAMD_BACKEND, then probing).
+    public var backend: Backend?
 
     public init() {}
 
@@ -31,12 +33,12 @@ public struct TeamdCommandLine: Equatable, Sendable {
         public var description: String { message }
     }
 
-    private static let withArgument: Set<Character> = ["f", "c", "p", "t", "Z", "l"]
+    private static let withArgument: Set<Character> = ["f", "c", "p", "t", "Z", "l", "B"]
     private static let longNames: [String: Character] = [
         "help": "h", "daemonize": "d", "kill": "k", "check": "e", "version": "v", "config-file": "f",
         "config": "c", "pid-file": "p", "debug": "g", "log-output": "l", "force-recreate": "r",
         "take-over": "o", "no-quit-destroy": "N", "team-dev": "t", "no-ports": "n", "dbus-enable": "D",
-        "zmq-enable": "Z", "usock-enable": "U", "usock-disable": "u",
+        "zmq-enable": "Z", "usock-enable": "U", "usock-disable": "u", "backend": "B",
     ]
 
     /// Parses the arguments after argv[0].
@@ -126,8 +128,17 @@ public struct TeamdCommandLine: Equatable, Sendable {
         case "Z": zmqAddress = value
         case "U": unixSocket = true
         case "u": unixSocket = false
+        case "B": backend = try Self.backend(value ?? "")
         default: break
         }
+    }
+
+    /// `--backend` and TEAMD_BACKEND: "team" or "bonding".
+    static func backend(_ text: String) throws(ParseError) -> Backend {
+        guard let backend = Backend(rawValue: text) else {
+            throw ParseError(message: "--backend: \"\(text)\" is not a backend; use team or bonding")
+        }
+        return backend
     }
 
     /// `-t NAME` names the team device, and also the pid file (`/var/run/teamd/NAME.pid`) and the control
@@ -174,6 +185,8 @@ public struct TeamdCommandLine: Equatable, Sendable {
             -Z --zmq-enable=ADDRESS  Enable ZeroMQ interface
             -U --usock-enable        Enable UNIX domain socket interface
             -u --usock-disable       Disable UNIX domain socket interface
+               --backend=BACKEND     team or bonding (default: team when the driver
+                                     loads, else bonding; also TEAMD_BACKEND)
         Available runners: broadcast, roundrobin, random, activebackup, loadbalance, lacp
 
         """

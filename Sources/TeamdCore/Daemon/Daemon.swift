@@ -17,6 +17,8 @@ public struct DaemonOptions: Sendable {
     public var debugLevel = 0
     public var dbusEnabled = false
     public var zmqEnabled = false
+    /// The kernel driver to use; nil: the team driver when it is there, else bonding.
+    public var backend: Backend?
 
     public init(deviceName: String) { self.deviceName = deviceName }
 }
@@ -45,7 +47,9 @@ public final class Daemon {
     let log: Logger
     let route: RouteClient
     let linkEvents: LinkEventSocket
-    let team: TeamDevice
+    let team: any AggregateDevice
+    /// The driver behind `team`.
+    public let backend: Backend
     let executor: ActionExecutor
     let registry: PortRegistry
     let hosts: ResolvedHosts
@@ -95,7 +99,8 @@ public final class Daemon {
         route = opened.route
         linkEvents = opened.linkEvents
         team = opened.device
-        model = DaemonModel(engine: TeamEngine(runner: Self.makeRunner(config.runner),
+        backend = opened.backend
+        model = DaemonModel(engine: TeamEngine(runner: Self.makeRunner(config.runner, backend: opened.backend),
                                                teamAddress: EthernetAddress(bytes: [0, 0, 0, 0, 0, 0])!,
                                                linkWatchPolicy: config.linkWatchPolicy),
                             document: ConfigDocument(config: config, deviceName: options.deviceName))
@@ -107,7 +112,7 @@ public final class Daemon {
         executor.hasPort = { [model] in model.engine.ports[index: $0] != nil }
     }
 
-    public static func makeRunner(_ config: RunnerConfig) -> any Runner {
+    public static func makeRunner(_ config: RunnerConfig, backend: Backend = .team) -> any Runner {
         switch config {
         case .broadcast: return BasicRunner(.broadcast)
         case .roundRobin: return BasicRunner(.roundrobin)
@@ -115,7 +120,8 @@ public final class Daemon {
         case .activeBackup(let ab):
             return ActiveBackupRunner(addressPolicy: ab.hardwareAddressPolicy)
         case .lacp(let lacp):
-            return LACPRunner(config: lacp)
+            // On bonding the kernel's 802.3ad speaks LACP; teamd keeps the watchers' verdicts.
+            return backend == .bonding ? BondLACPRunner(config: lacp) : LACPRunner(config: lacp)
         case .loadBalance(let config):
             return LoadBalanceRunner(config: config)
         }
@@ -243,6 +249,7 @@ public final class Daemon {
         }
         try wrap {
             try route.release(port: port.index)
+            team.portReleased(port.index)
             try registry.drop(index: port.index)
             log.info("\(name): port removed")
         }
@@ -255,7 +262,7 @@ public final class Daemon {
     // MARK: State
 
     public var setup: SetupState {
-        SetupState(runnerName: config.runner.name, kernelModeName: config.runner.kernelMode,
+        SetupState(runnerName: config.runner.name, kernelModeName: team.kernelModeName ?? config.runner.kernelMode,
                    dbusEnabled: options.dbusEnabled, zmqEnabled: options.zmqEnabled, debugLevel: debugLevel,
                    daemonized: options.daemonized, pid: getpid(), pidFile: options.pidFile)
     }

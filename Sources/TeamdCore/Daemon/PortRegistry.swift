@@ -42,7 +42,7 @@ final class PortRegistry {
         self.log = log
     }
 
-    private var team: TeamDevice { executor.team }
+    private var team: any AggregateDevice { executor.team }
     private var config: TeamdConfig { model.document.config }
 
     /// Records a port this daemon just enslaved, before the kernel's announcement of it is handled.
@@ -108,6 +108,7 @@ final class PortRegistry {
     func releaseAll() {
         for index in model.engine.ports.ports.map(\.index) + names.keys.filter({ model.engine.ports[index: $0] == nil }) {
             do { try route.release(port: index) } catch { log.warning("release of port \(index) failed: \(error)") }
+            team.portReleased(index)
             names[index] = nil
             for case .send(let port, let frame) in model.engine.removePort(index: index) {
                 executor.send(frame, on: port)

@@ -72,7 +72,7 @@ public enum TeamdProcess {
     /// version are answered here.
     static func parse(_ arguments: [String]) -> Parsed {
         let argv0 = arguments.first.map { String($0.split(separator: "/").last ?? "teamd") } ?? "teamd"
-        let commandLine: TeamdCommandLine
+        var commandLine: TeamdCommandLine
         do {
             commandLine = try TeamdCommandLine.parse(Array(arguments.dropFirst()))
         } catch {
@@ -88,6 +88,12 @@ public enum TeamdProcess {
             return .exit(0)
         case .run, .kill, .check:
             break
+        }
+        if commandLine.backend == nil, let text = getenv("TEAMD_BACKEND").map({ String(cString: $0) }), !text.isEmpty {
+            do throws(TeamdCommandLine.ParseError) { commandLine.backend = try TeamdCommandLine.backend(text) } catch {
+                printError("\(argv0): TEAMD_BACKEND: \"\(text)\" is not a backend; use team or bonding")
+                return .exit(1)
+            }
         }
         let output = commandLine.logOutput ?? getenv("TEAM_LOG_OUTPUT").map { String(cString: $0) }
         // Until it forks, teamd logs to stderr (where the user sees why it refused to start); the daemon
@@ -214,6 +220,7 @@ public enum TeamdProcess {
         options.debugLevel = commandLine.debugLevel
         options.dbusEnabled = commandLine.dbus
         options.zmqEnabled = commandLine.zmqAddress != nil
+        options.backend = commandLine.backend
         return options
     }
 

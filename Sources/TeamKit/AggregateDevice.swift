@@ -1,0 +1,45 @@
+import TeamWire
+
+/// The aggregate device a daemon drives, whichever kernel driver moves the packets: the team driver
+/// (`TeamDevice`, the team generic netlink family) or the bonding driver (`BondDevice`, rtnetlink). The
+/// daemon speaks in the team driver's terms (options such as `enabled` and `activeport`, port statuses,
+/// change events); a backend translates them to what its driver has.
+public protocol AggregateDevice: AnyObject {
+    /// The device's ifindex.
+    var teamIndex: UInt32 { get }
+    /// A descriptor that poll() reports readable when `drainEvents` has something; -1 if none.
+    var eventDescriptor: Int32 { get }
+    /// Every queued change, without blocking.
+    func drainEvents() throws -> [TeamEvent]
+    /// The cached ports.
+    func ports() -> [TeamPortStatus]
+    /// Refetches the ports.
+    @discardableResult func refreshPorts() throws -> [TeamPortStatus]
+    /// The cached options.
+    func options() -> [TeamOption]
+    /// Refetches the options.
+    @discardableResult func refreshOptions() throws -> [TeamOption]
+    /// The cached option instance with exactly this name, port and array index.
+    func option(named name: String, port: UInt32?, arrayIndex: UInt32?) -> TeamOption?
+    /// Writes one option, acknowledged.
+    func setOption(_ id: TeamOptionID, to value: TeamOptionValue) throws
+    /// The kernel's name of the device's mode (`setup.kernel_team_mode_name`); nil: the runner's team mode.
+    var kernelModeName: String? { get }
+    /// Whether the driver sets the ports' and the device's MACs and the device's carrier itself (bonding's
+    /// fail_over_mac and min_links): the daemon then leaves them alone.
+    var driverManagesAddresses: Bool { get }
+    /// teamd released the port (PortRemove, exit): whatever the device kept about it goes.
+    func portReleased(_ index: UInt32)
+}
+
+extension AggregateDevice {
+    public func option(named name: String, port: UInt32? = nil) -> TeamOption? {
+        option(named: name, port: port, arrayIndex: nil)
+    }
+}
+
+extension TeamDevice: AggregateDevice {
+    public var kernelModeName: String? { nil }
+    public var driverManagesAddresses: Bool { false }
+    public func portReleased(_ index: UInt32) {}
+}
