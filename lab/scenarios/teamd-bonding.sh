@@ -37,7 +37,7 @@ cut() {
 uncut() { ip netns exec sw tc qdisc del dev "$1" root; }
 bond_active() { grep -q "Currently Active Slave: $1" /proc/net/bonding/team0 && is_active team0 "$1"; }
 watch_up() { [ "$($C_TEAMDCTL team0 state item get "ports.$1.link_watches.up")" = true ]; }
-in_bond() { ip -br link show master team0 | grep -q "^$1 "; }
+in_bond() { ip -br link show master team0 | grep -q "^$1[@ ]"; }
 arp='{"name":"arp_ping","source_host":"192.0.2.1","target_host":"192.0.2.2","interval":100,"missed_max":2,
       "validate_active":true,"validate_inactive":true,"send_always":true}'
 
@@ -79,10 +79,10 @@ $C_TEAMDCTL team0 state view | grep -q "active port: tp0" || fail "C teamdctl st
 "$BIN/teamdctl" team0 state dump | jq -e '.setup.kernel_team_mode_name == "active-backup"' >/dev/null \
     || fail "our teamdctl state dump"
 "$BIN/teamdctl" team0 config dump | jq -e '.runner.name == "activebackup"' >/dev/null || fail "config dump"
-$C_TEAMDCTL team0 port remove tp1
-wait_until 5 sh -c '! ip -br link show master team0 | grep -q "^tp1 "'
-$C_TEAMDCTL team0 port add tp1
-wait_until 5 in_bond tp1
+out=$($C_TEAMDCTL team0 port remove tp1 2>&1) || fail "port remove: $out"
+wait_until 5 sh -c '! ip -br link show master team0 | grep -q "^tp1[@ ]"'
+out=$($C_TEAMDCTL team0 port add tp1 2>&1) || fail "port add: $out; $(tail -5 /tmp/teamd-ours-team0.err)"
+in_bond tp1 || fail "tp1 not in the bond after port add: $(ip -br link show master team0); $(tail -5 /tmp/teamd-ours-team0.err)"
 stop_teamd ours team0
 ! ip link show team0 2>/dev/null || fail "team0 left after teamd -k"
 
@@ -91,9 +91,10 @@ start_teamd ours team0 '{"runner":{"name":"roundrobin"},"link_watch":'"$arp"',"p
 ip addr add 192.0.2.1/24 dev team0
 ip link set team0 up
 grep -q "load balancing (round-robin)" /proc/net/bonding/team0 || fail "not balance-rr"
-wait_until 15 sh -c "in_bond tp0 && in_bond tp1 && $C_TEAMDCTL team0 state item get ports.tp0.link_watches.up | grep -q true"
+rr_ready() { in_bond tp0 && in_bond tp1 && watch_up tp0; }
+wait_until 15 rr_ready
 cut tp0p
-wait_until 10 sh -c '! ip -br link show master team0 | grep -q "^tp0 "'
+wait_until 10 sh -c '! ip -br link show master team0 | grep -q "^tp0[@ ]"'
 expect_contains "parked tp0 stays up" "UP" "$(ip -br link show tp0)"
 ping -c5 -i 0.1 -W1 192.0.2.2 >/dev/null || fail "no traffic over tp1 alone"
 uncut tp0p

@@ -74,7 +74,7 @@ public final class Daemon {
         do {
             opened = try OpenedTeam.open(options: options, config: config, kernel: kernel, log: logger)
         } catch {
-            logger.error("start failed: \(error)")
+            // The caller logs why (TeamdProcess: one line).
             throw error as? DaemonStartError ?? DaemonStartError("\(error)")
         }
         let daemon = Daemon(team: opened, config: config, options: options, kernel: kernel, hosts: hosts, logger: logger,

@@ -43,6 +43,9 @@ struct OpenedTeam {
             let (index, created) = try createOrTakeOver(options: options, existing: existing, route: route, log: log) {
                 try createBond(options.deviceName, config: config, plan: plan, route: route, forced: options.backend != nil)
             }
+            if options.backend == nil && created {
+                log.warning("the team driver is not available (no team generic netlink family, modprobe team failed): \(options.deviceName) is a bond (\(plan.mode.name))")
+            }
             do {
                 let device = try BondDevice(bondIndex: index, mode: plan.mode, teamMode: config.runner.kernelMode,
                                             route: route, events: try LinkEventSocket(transport: try kernel.makeRouteEvents()))
@@ -57,7 +60,7 @@ struct OpenedTeam {
 
     /// The forced backend, else the kind of a device taken over, else team when its driver is there (the
     /// `team` generic netlink family resolves, which loads team.ko on demand, or `modprobe team` works),
-    /// else bonding; said once in the log.
+    /// else bonding (said once in the log when the bond is made).
     static func chooseBackend(options: DaemonOptions, existing: Link?, kernel: KernelAccess, log: Logger) throws -> Backend {
         if let forced = options.backend { return forced }
         if options.takeOver, let kind = existing?.kind, kind == "bond" || kind == "team" {
@@ -68,7 +71,6 @@ struct OpenedTeam {
             log.info("team driver loaded (modprobe team)")
             return .team
         }
-        log.warning("the team driver is not available (no team generic netlink family, modprobe team failed): using the bonding driver")
         return .bonding
     }
 
