@@ -18,6 +18,8 @@ extension FakeKernel {
         guard let name = message.name, !name.isEmpty, name.utf8.count < 16 else { return 22 }
         var parameters = message.bond?.parameters ?? BondParameters()
         parameters.mode = parameters.mode ?? .balanceRR
+        // bond_opts: arp_interval's unsuppmodes are 802.3ad, balance-tlb and balance-alb.
+        if parameters.arpInterval != nil && [.ieee8023ad, .balanceTLB, .balanceALB].contains(parameters.mode) { return 13 }
         parameters.activeSlave = nil
         parameters.miimon = parameters.miimon ?? 0
         parameters.arpInterval = parameters.arpInterval ?? 0

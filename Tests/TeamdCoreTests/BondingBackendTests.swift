@@ -172,6 +172,7 @@ final class BondHarness {
         #expect(try plan(#"{"runner": {"name": "roundrobin"}}"#).mode == .balanceRR)
         #expect(try plan(#"{"runner": {"name": "loadbalance"}}"#).mode == .balanceXOR)
         #expect(try plan(#"{"runner": {"name": "lacp"}}"#).mode == .ieee8023ad)
+        #expect(try plan(#"{"runner": {"name": "lacp"}}"#).parameters.arpInterval == nil)   // EACCES in 802.3ad
         for policy in [("same_all", BondFailOverMAC.off), ("by_active", .active), ("only_active", .follow)] {
             let ab = try plan(#"{"runner": {"name": "activebackup", "hwaddr_policy": "\#(policy.0)"}}"#)
             #expect(ab.mode == .activeBackup && ab.parameters.failOverMAC == policy.1)

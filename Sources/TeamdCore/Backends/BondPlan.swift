@@ -60,6 +60,8 @@ public struct BondPlan: Equatable, Sendable {
             if lb.txBalancer != nil { warnings.append("runner.tx_balancer: no meaning on bonding (balance-xor does not move hashes)") }
         case .lacp(let lacp):
             parameters.mode = .ieee8023ad
+            // arp_interval is "not supported in mode" 802.3ad (EACCES even for 0); its default is off.
+            parameters.arpInterval = nil
             try planLACP(lacp, ports: config.ports)
         }
     }

@@ -13,6 +13,11 @@ public struct BasicRunner: Runner {
     public init(_ kind: Kind) { self.kind = kind }
 
     public mutating func handle(_ event: RunnerEvent, context: RunnerContext) -> [TeamAction] {
+        Self.enableWhileUp(event, context: context)
+    }
+
+    /// A port is `enabled` exactly while its link watchers say up (also the lacp runner's job on bonding).
+    static func enableWhileUp(_ event: RunnerEvent, context: RunnerContext) -> [TeamAction] {
         switch event {
         case .portAdded(let index), .portLinkChanged(let index):
             guard let port = context.ports[index: index], port.isEnabled != port.isLinkUp else { return [] }

@@ -13,13 +13,7 @@ public struct BondLACPRunner: Runner {
     public init(config: LACPConfig) { self.config = config }
 
     public mutating func handle(_ event: RunnerEvent, context: RunnerContext) -> [TeamAction] {
-        switch event {
-        case .portAdded(let index), .portLinkChanged(let index):
-            guard let port = context.ports[index: index], port.isEnabled != port.isLinkUp else { return [] }
-            return [.enable(index, port.isLinkUp)]
-        case .portRemoved, .portKernelChanged, .portSettingsChanged, .timer, .frame, .teamStateChanged, .teamAddressChanged:
-            return []
-        }
+        BasicRunner.enableWhileUp(event, context: context)
     }
 
     public func state(context: RunnerContext) -> JSONObject? {
