@@ -9,8 +9,8 @@ public protocol AggregateDevice: AnyObject {
     var teamIndex: UInt32 { get }
     /// A descriptor that poll() reports readable when `drainEvents` has something; -1 if none.
     var eventDescriptor: Int32 { get }
-    /// Every queued change, without blocking.
-    func drainEvents() throws -> [TeamEvent]
+    /// The queued changes, without blocking: at most `maxReads` datagrams.
+    func drainEvents(maxReads: Int) throws -> [TeamEvent]
     /// The cached ports.
     func ports() -> [TeamPortStatus]
     /// Refetches the ports.
@@ -33,6 +33,9 @@ public protocol AggregateDevice: AnyObject {
 }
 
 extension AggregateDevice {
+    /// Every queued change, without blocking.
+    public func drainEvents() throws -> [TeamEvent] { try drainEvents(maxReads: .max) }
+
     public func option(named name: String, port: UInt32? = nil) -> TeamOption? {
         option(named: name, port: port, arrayIndex: nil)
     }

@@ -173,8 +173,8 @@ public final class BondDevice: AggregateDevice {
 
     // MARK: Events
 
-    public func drainEvents() throws -> [TeamEvent] {
-        if try collect(ignoring: nil) {
+    public func drainEvents(maxReads: Int = .max) throws -> [TeamEvent] {
+        if try collect(ignoring: nil, maxReads: maxReads) {
             pending = []
             try refresh()
             return [.resynced]
@@ -185,9 +185,9 @@ public final class BondDevice: AggregateDevice {
 
     /// Applies the queued link events to the cache, the changed statuses to `pending`; true after an overrun.
     @discardableResult
-    private func collect(ignoring skipped: UInt32?) throws -> Bool {
+    private func collect(ignoring skipped: UInt32?, maxReads: Int = .max) throws -> Bool {
         var overrun = false
-        for event in try events.drainEvents() {
+        for event in try events.drainEvents(maxReads: maxReads) {
             switch event {
             case .overrun:
                 overrun = true
