@@ -1,7 +1,7 @@
 # swift-team: the two commands of the README are `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: deps setup build release test unit lab demo demo-bonding clean-lab install install-files install-list uninstall deb check-dist fuzz fuzz-short soak
+.PHONY: deps setup build release test unit lab demo demo-bonding clean-lab install install-files install-list uninstall deb check-dist fuzz fuzz-short soak lacp-long
 
 # The Debian packages the lab needs (the build needs none: D-Bus and ZeroMQ are our own Swift code),
 # installed before anything is compiled, whatever the order or -j of the targets given.
@@ -49,6 +49,11 @@ soak: setup build
 		lab/test lab/stress/teamd-soak.sh lab/stress/teamd-malformed-frames.sh
 	# The pid file race (issue 15 item 6) in full: 100 rounds of two simultaneous teamd -d (make test: 5).
 	PIDFILE_ROUNDS=100 LAB_ENV="PIDFILE_ROUNDS $(LAB_ENV)" LAB_TIMEOUT=$${LAB_TIMEOUT:-3600} lab/test teamd-lifecycle
+
+# The long LACP form of issue 11 (not in `make test`): one side of a retry-count-5 aggregate stopped for
+# 100 s at the slow rate (lab/stress/teamd-lacp-retry-count-100s.sh, about 2.5 minutes).
+lacp-long: setup build
+	LAB_TIMEOUT=$${LAB_TIMEOUT:-600} lab/test lab/stress/teamd-lacp-retry-count-100s.sh
 
 # Everything: the build, the unit tests, the install checks, the short fuzzing runs, then every lab scenario against the
 # real kernel driver.

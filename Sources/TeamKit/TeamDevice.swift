@@ -127,11 +127,34 @@ public final class TeamDevice {
             // because nobody listens to change_event (team_nl_options_set_doit returns
             // the multicast's error). libteam never sees this as it always listens.
         }
+        cacheWritten(id, value)
+    }
+
+    private func cacheWritten(_ id: TeamOptionID, _ value: TeamOptionValue) {
         if let index = optionCache.firstIndex(where: { $0.id == id }) {
             optionCache[index].value = value
             optionCache[index].isChanged = true
         } else {
             optionCache.append(TeamOption(id: id, value: value, isChanged: true))
+        }
+    }
+
+    /// Several small options in one TEAM_CMD_OPTIONS_SET each `perMessage` of them (the kernel sets them
+    /// in order and acknowledges once): the 256 `lb_tx_hash_to_port_mapping` entries cost a few round
+    /// trips instead of 256. Values must be small (no binary blobs); the first refusal throws.
+    public func setOptions(_ options: [TeamOption], perMessage: Int = 64) throws {
+        var start = 0
+        while start < options.count {
+            let chunk = Array(options[start..<min(start + perMessage, options.count)])
+            let request = TeamMessage(command: .setOptions, teamIndex: teamIndex, options: chunk)
+                .message(family: family.id, flags: [])
+            do {
+                try connection.request(request, operation: "OPTIONS_SET \(chunk[0].id) and \(chunk.count - 1) more")
+            } catch let error as NetlinkError where error.code == .kernel(errno: 3) {
+                // ESRCH: set, but nobody listens to change_event (see setOption).
+            }
+            for option in chunk { cacheWritten(option.id, option.value) }
+            start += perMessage
         }
     }
 

@@ -31,6 +31,9 @@ public final class FakeKernel {
     var bondOriginalAddress: [UInt32: EthernetAddress?] = [:]
     /// Option writes refused with this errno (e.g. ENODEV, as for a port that vanished meanwhile).
     public var failingOptionWrites: [TeamOptionID: Int32] = [:]
+    /// Teams made from now on have the per-port `rx_enabled` and `tx_enabled` options of newer kernels
+    /// (receive and transmit enabled apart); Debian 12's 6.1, the default here, has only `enabled`.
+    public var separatesRxTx = false
 
     private var teams: [UInt32: TeamState] = [:]
     private var transports: [FakeTransport] = []
@@ -376,7 +379,7 @@ public final class FakeKernel {
         let index = addLink(name: name, kind: kind, address: message.address ?? [0x02, 0x7e, 0xa4, 0, 0, UInt8(nextIndex & 0xff)],
                             carrier: kind != "team")
         if kind == "team" {
-            teams[index] = TeamState()
+            teams[index] = TeamState(separatesRxTx: separatesRxTx)
             links[index]!.carrier = false
             links[index]!.mtu = 1500
         }
@@ -475,6 +478,7 @@ struct TeamState {
     var portEnabled: [UInt32: Bool] = [:]
     var originalAddress: [UInt32: EthernetAddress?] = [:]
     var userCarrier = false
+    var separatesRxTx = false
 
     /// Per-port option templates: the core's, then the mode's.
     var perPortTemplates: [TeamOption] {
@@ -485,6 +489,9 @@ struct TeamState {
             TeamOption(name: "priority", value: .s32(0)),
             TeamOption(name: "queue_id", value: .u32(0)),
         ]
+        if separatesRxTx {
+            templates += [TeamOption(name: "rx_enabled", value: .bool(true)), TeamOption(name: "tx_enabled", value: .bool(true))]
+        }
         if mode == "loadbalance" { templates.append(TeamOption(name: "lb_port_stats", value: .binary(Array(repeating: 0, count: 8)))) }
         return templates
     }

@@ -63,10 +63,14 @@ final class LACPDaemonHarness {
     }
     let config: TeamdConfig
 
+    /// The daemon's monotonic clock: frozen at 0 unless a test wants timers to run in real time (draining
+    /// waits for a timer).
+    var clock: @Sendable () -> Int64 = { 0 }
+
     /// Starts the daemon: the device opened, the ports added.
     func start() throws {
         started = try Daemon.start(config: config, options: DaemonOptions(deviceName: "team0"), kernel: access,
-                                   clock: { 0 })
+                                   clock: clock)
     }
 
     func pump(sourceLocation: SourceLocation = #_sourceLocation) {
@@ -146,7 +150,7 @@ struct DaemonLACPTests {
         // The C teamd's keys, plus SONiC's partner_retry_count (patch 0015) and statistics (its PR 23380),
         // and our member gate.
         #expect(Set(runner.keys) == ["actor_lacpdu_info", "aggregator", "key", "partner_lacpdu_info", "prio",
-                                     "selected", "state", "partner_retry_count", "statistics", "gate"])
+                                     "selected", "state", "partner_retry_count", "statistics", "gate", "draining"])
         #expect(Set(try #require(runner["partner_lacpdu_info"]?.objectValue).keys)
                 == ["key", "port", "port_priority", "state", "system", "system_priority"])
     }
@@ -185,11 +189,14 @@ struct DaemonLACPTests {
     @Test("on stop every port tells its partner it leaves the aggregate before its socket closes")
     func stopSaysGoodbye() throws {
         let h = try LACPDaemonHarness(lacpConfig)
+        h.clock = Daemon.monotonicMilliseconds
         try h.start()
         try h.setTeamUp()
         h.partnerAnswers()
         #expect(h.ports.values.allSatisfy { $0.lastPDU?.actor.state.contains(.synchronization) == true })
+        h.queuePartnerStopped(["eth0", "eth1"])
         h.daemon.stop()
+        #expect(h.ports.values.allSatisfy { $0.inbound.isEmpty }, "each port drained before its release")
         #expect(h.ports.values.allSatisfy { $0.lastPDU?.actor.state.contains(.synchronization) == false })
         #expect(h.daemon.descriptors.count == 2, "only the netlink sockets are left")
     }

@@ -14,6 +14,8 @@ struct LACPBench {
     var sent: [(port: UInt32, pdu: LACPDU, at: Int64)] = []
     var carrier: Bool?
     var logs: [String] = []
+    /// Every kernel option write, in order.
+    var optionWrites: [(id: TeamOptionID, value: TeamOptionValue)] = []
 
     init(_ config: LACPConfig = LACPConfig(fastRate: true), ports: [TeamPort], teamUp: Bool = true) {
         engine = TeamEngine(runner: LACPRunner(config: config), teamAddress: teamMAC)
@@ -30,6 +32,7 @@ struct LACPBench {
             case .armTimer(let id, let ms): timers.arm(id, at: now + Int64(ms))
             case .cancelTimer(let id): timers.cancel(id)
             case .setCarrier(let on): carrier = on
+            case .setOption(let id, let value): optionWrites.append((id, value))
             case .send(let port, let frame):
                 // Every frame the runner sends must be a well-formed LACPDU from the port's own MAC.
                 guard let (header, pdu) = try? LACPDU.decode(frame: frame) else {
@@ -69,7 +72,11 @@ struct LACPBench {
     func receiveState(_ index: UInt32) -> String? { state(index)["state"]?.stringValue }
     func isSelected(_ index: UInt32) -> Bool { state(index)["selected"] == .bool(true) }
     func aggregator(_ index: UInt32) -> Int64? { state(index)["aggregator"]?["id"]?.integerValue }
-    func isEnabled(_ index: UInt32) -> Bool { engine.ports[index: index]!.isEnabled }
+    /// Whether the port carries our traffic (distributing): the kernel's `enabled`, or its transmit hash
+    /// buckets once the runner uses the hash mapping (Decoupled.swift).
+    func isEnabled(_ index: UInt32) -> Bool { runner.machines[index]?.flow.distributing ?? false }
+    /// Whether the port receives: the kernel's `enabled` (or `rx_enabled`).
+    func isReceiving(_ index: UInt32) -> Bool { engine.ports[index: index]!.isEnabled }
     func lastSent(_ port: UInt32) -> LACPDU? { sent.last { $0.port == port }?.pdu }
     func sentCount(_ port: UInt32, since: Int64) -> Int { sent.filter { $0.port == port && $0.at >= since }.count }
 
@@ -162,7 +169,7 @@ struct LACPRunnerTests {
         #expect(b.engine.runner.state(context: b.engine.context) == [
             "active": .bool(true), "fast_rate": .bool(true), "select_policy": .string("lacp_prio"),
             "sys_prio": .integer(65535), "fallback": .bool(false), "enable_retry_count_feature": .bool(true),
-            "retry_count": .integer(3), "min_ports": .integer(1)])
+            "retry_count": .integer(3), "min_ports": .integer(1), "coupled_control": .bool(true)])
     }
 
     @Test("a steady partner gets periodic LACPDUs only: none for answers that change nothing")
@@ -489,6 +496,11 @@ struct LACPMachineTests {
         #expect(LACPMuxState.state(inSelectedAggregator: false, partner: inSyncState) == .detached)
         #expect(LACPMuxState.state(inSelectedAggregator: true, partner: [.activity]) == .attached)
         #expect(LACPMuxState.state(inSelectedAggregator: true, partner: inSyncState) == .collectingDistributing)
+        #expect(LACPMuxState.independentState(inSelectedAggregator: false, partner: inSyncState) == .detached)
+        #expect(LACPMuxState.independentState(inSelectedAggregator: true, partner: [.activity]) == .attached)
+        #expect(LACPMuxState.independentState(inSelectedAggregator: true, partner: [.synchronization]) == .collecting)
+        #expect(LACPMuxState.independentState(inSelectedAggregator: true, partner: inSyncState) == .distributing)
+        #expect(LACPMuxState.independentState(inSelectedAggregator: true, partner: [], isFallback: true) == .distributing)
     }
 
     @Test("transmit machine: three per interval, the fourth waits for the interval's end")

@@ -123,29 +123,3 @@ struct LACPStatisticsLiveTests {
         #expect(b.lastSent(3)?.actor.portPriority == 20)
     }
 }
-
-@Suite("lacp runner: the member gate")
-struct LACPGateTests {
-    @Test("closing ports.X.runner.gate drops Synchronization in a LACPDU at once and disables the port; opening rejoins")
-    func gate() throws {
-        // 802.1AX 5.4.15: "Selected = UNSELECTED + STANDBY: DETACHED" — the mux leaves
-        // COLLECTING_DISTRIBUTING; Actor.Sync goes FALSE and NTT is set, so the partner detaches too.
-        var b = LACPBench(ports: [port("eth0", 3), port("eth1", 5)])
-        b.converge(Partner(), ports: [3, 5])
-        b.advance(by: 1000)
-        let before = b.sent.count
-        b.apply(try b.engine.setRunnerPortStateItem(port: "eth0", ["gate"], value: "false"))
-        #expect(b.sent.count == before + 1, "one LACPDU at once")
-        #expect(b.lastSent(3)?.actor.state.contains(.synchronization) == false)
-        #expect(!b.isEnabled(3) && b.isEnabled(5) && b.carrier == true)
-        #expect(b.state(3)["gate"] == .bool(false))
-        b.advance(by: 1000)
-        b.converge(Partner(), ports: [3, 5])
-        #expect(!b.isEnabled(3), "the gate stays closed whatever the partner says")
-        b.apply(try b.engine.setRunnerPortStateItem(port: "eth0", ["gate"], value: "true"))
-        b.advance(by: 1000)
-        b.converge(Partner(), ports: [3, 5])
-        #expect(b.isEnabled(3) && b.lastSent(3)?.actor.state == inSyncState)
-        #expect(throws: StateItemError.self) { try b.engine.setRunnerPortStateItem(port: "eth0", ["gate"], value: "shut") }
-    }
-}

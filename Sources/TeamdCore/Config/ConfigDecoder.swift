@@ -228,7 +228,7 @@ private let runnerKeysByRunner: [String: [String]] = [
     "activebackup": ["hwaddr_policy"],
     "loadbalance": ["tx_hash", "tx_balancer"],
     "lacp": ["tx_hash", "tx_balancer", "active", "fast_rate", "sys_prio", "min_ports", "agg_select_policy",
-             "fallback", "fallback_method", "enable_retry_count", "retry_count"],
+             "fallback", "fallback_method", "enable_retry_count", "retry_count", "coupled_control"],
 ]
 
 private func decodeRunner(_ value: JSONValue?, at path: JSONPath) throws(ConfigError)
@@ -240,7 +240,7 @@ private func decodeRunner(_ value: JSONValue?, at path: JSONPath) throws(ConfigE
     // teamd_zmq.c reads its address here when -Z gives none, whatever the runner.
     let zeroMQAddress = try reader.string("addr")
     var warnings: [ConfigWarning] = []
-    let runner: RunnerConfig
+    var runner: RunnerConfig
     switch name {
     case "broadcast": runner = .broadcast
     case "roundrobin": runner = .roundRobin
@@ -275,6 +275,10 @@ private func decodeRunner(_ value: JSONValue?, at path: JSONPath) throws(ConfigE
                                   minimumPorts: minimumPorts, aggregatorSelectPolicy: policy,
                                   loadBalance: loadBalance, fallback: fallback, fallbackMethod: fallbackMethod,
                                   enableRetryCount: enableRetryCount, retryCount: retryCount))
+        if case .lacp(var lacp) = runner, let coupled = try reader.bool("coupled_control") {
+            lacp.coupledControl = coupled
+            runner = .lacp(lacp)
+        }
     default:
         throw ConfigError(path: path.appending("name"), kind: .unknownValue(name, allowed: RunnerConfig.names))
     }

@@ -193,6 +193,9 @@ public struct LACPConfig: Sendable, Equatable {
     public var enableRetryCount: Bool
     /// `$.runner.retry_count` (3...255, default 3): the periods our partner should wait for us.
     public var retryCount: UInt8
+    /// `$.runner.coupled_control` (default true; 802.1AX 5.4.15): false runs the mux machine with
+    /// independent control, collecting before distributing (Decoupled.swift).
+    public var coupledControl: Bool = true
 
     public init(active: Bool = true, fastRate: Bool = false, systemPriority: UInt16 = 65535,
                 minimumPorts: Int = 1, aggregatorSelectPolicy: AggregatorSelectPolicy = .lacpPriority,

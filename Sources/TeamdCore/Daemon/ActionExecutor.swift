@@ -42,7 +42,30 @@ final class ActionExecutor {
             pending!.append(contentsOf: actions)
             return
         }
-        for action in actions { try execute(action) }
+        for group in Self.grouped(actions) { try execute(group) }
+    }
+
+    /// Runs of two or more writes to array options (the transmit hash buckets) become one group, written
+    /// in one message; every other action stays alone.
+    static func grouped(_ actions: [TeamAction]) -> [[TeamAction]] {
+        var groups: [[TeamAction]] = []
+        for action in actions {
+            if case .setOption(let id, _) = action, id.arrayIndex != nil,
+               case .setOption(let last, _)? = groups.last?.last, last.arrayIndex != nil {
+                groups[groups.count - 1].append(action)
+            } else {
+                groups.append([action])
+            }
+        }
+        return groups
+    }
+
+    private func execute(_ group: [TeamAction]) throws {
+        guard group.count > 1 else { return try execute(group[0]) }
+        let options = group.compactMap { action -> TeamOption? in
+            if case .setOption(let id, let value) = action { TeamOption(id: id, value: value) } else { nil }
+        }
+        try team.setOptions(options)
     }
 
     /// Runs `body` as one batch: the actions it performs are written when it returns, each kernel
@@ -53,8 +76,8 @@ final class ActionExecutor {
         body()
         let actions = pending ?? []
         pending = nil
-        for action in Self.coalesced(actions) {
-            do { try execute(action) } catch { log.error("event handling failed: \(error)") }
+        for group in Self.grouped(Self.coalesced(actions)) {
+            do { try execute(group) } catch { log.error("event handling failed: \(error)") }
         }
     }
 

@@ -177,7 +177,10 @@ public final class Daemon {
     }
 
     private func teardown(releasePorts: Bool, deleteDevice: Bool) {
-        if releasePorts { registry.releaseAll() }
+        if releasePorts {
+            drain(engine.ports.ports.map(\.index))
+            registry.releaseAll()
+        }
         if deleteDevice {
             do { try route.deleteLink(index: teamIndex) } catch { log.warning("delete of the team failed: \(error)") }
         }
@@ -247,6 +250,7 @@ public final class Daemon {
             _ = try existingLink(named: name)
             throw .failed("\(name) is not a port of \(options.deviceName)")
         }
+        drain([port.index])
         try wrap {
             try route.release(port: port.index)
             team.portReleased(port.index)

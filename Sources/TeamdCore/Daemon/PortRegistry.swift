@@ -62,6 +62,10 @@ final class PortRegistry {
         let original = route.originalAddress(port: index) ?? address
         let port = TeamPort(name: link.name, index: index, originalAddress: original, address: address,
                             settings: settings, kernelLink: status, isEnabled: isEnabledInKernel(index))
+        // The per-port options the kernel registers tell what it can: rx_enabled/tx_enabled (Decoupled.swift).
+        if team.option(named: "enabled", port: index) != nil {
+            model.engine.kernelSeparatesRxTx = team.option(named: "tx_enabled", port: index) != nil
+        }
         let watchers = try openSockets(for: port)
         model.document.portAdded(link.name)
         try executor.perform(model.engine.addPort(port, watchers: watchers))

@@ -64,6 +64,9 @@ public struct RunnerContext: Sendable {
     public var isTeamUp: Bool
     /// The real-time clock, for dates the state shows (never for timing: timers do that).
     public var now: @Sendable () -> WallClockTime
+    /// Whether the kernel's team driver has the per-port `rx_enabled` and `tx_enabled` options (receive
+    /// and transmit enabled apart); Debian 12's 6.1 has only `enabled`.
+    public var kernelSeparatesRxTx = false
 
     public init(ports: PortTable, teamAddress: EthernetAddress, isTeamUp: Bool = true,
                 now: @escaping @Sendable () -> WallClockTime = WallClockTime.current) {
@@ -106,6 +109,11 @@ public protocol Runner: Sendable {
     /// Whether the runner talks on the wire (LACP): the daemon then opens a packet socket on every port
     /// and hands it the frames as `.frame` events.
     var wantsFrames: Bool { get }
+    /// The port is about to leave (PortRemove, teamd stopping): stop sending on it and tell the partner,
+    /// keep receiving until the partner stopped sending to it (`isDraining`).
+    mutating func drain(_ port: TeamPort, context: RunnerContext) -> [TeamAction]
+    /// Whether the port still waits for its partner to stop sending to it.
+    func isDraining(_ port: UInt32) -> Bool
 }
 
 extension Runner {
@@ -121,4 +129,6 @@ extension Runner {
         throw .noSuchItem
     }
     public var wantsFrames: Bool { false }
+    public mutating func drain(_ port: TeamPort, context: RunnerContext) -> [TeamAction] { [] }
+    public func isDraining(_ port: UInt32) -> Bool { false }
 }

@@ -26,8 +26,13 @@ public struct TeamEngine: Sendable {
     /// The real-time clock the runner reads for dates in the state; tests set their own.
     public var wallClock: @Sendable () -> WallClockTime = WallClockTime.current
 
+    /// Whether the kernel has per-port `rx_enabled` and `tx_enabled` (the daemon finds out on the first port).
+    public var kernelSeparatesRxTx = false
+
     public var context: RunnerContext {
-        RunnerContext(ports: ports, teamAddress: teamAddress, isTeamUp: isTeamUp, now: wallClock)
+        var context = RunnerContext(ports: ports, teamAddress: teamAddress, isTeamUp: isTeamUp, now: wallClock)
+        context.kernelSeparatesRxTx = kernelSeparatesRxTx
+        return context
     }
 
     public mutating func start() -> [TeamAction] {
@@ -150,6 +155,14 @@ public struct TeamEngine: Sendable {
         return absorb(try runner.setPortStateItem(port, path: path, value: value, context: context))
     }
 
+    /// A port about to leave: the runner stops sending on it and tells its partner (see `Runner.drain`).
+    public mutating func drainPort(index: UInt32) -> [TeamAction] {
+        guard let port = ports[index: index] else { return [] }
+        return absorb(runner.drain(port, context: context))
+    }
+
+    public func isDraining(index: UInt32) -> Bool { runner.isDraining(index) }
+
     public func watcherStates(of index: UInt32) -> [JSONObject] {
         (watchers[index] ?? []).map { $0.state() }
     }
@@ -202,7 +215,7 @@ public struct TeamEngine: Sendable {
         var enabledChanged = false
         for action in actions {
             switch action {
-            case .setOption(let id, .bool(let on)) where id.name == "enabled":
+            case .setOption(let id, .bool(let on)) where id.name == "enabled" || id.name == "rx_enabled":
                 if let index = id.portIndex { ports.update(index: index) { $0.isEnabled = on } }
                 enabledChanged = true
             case .setPortAddress(let index, let address):

@@ -18,7 +18,8 @@ extension LACPRunner {
          "fallback": .bool(config.fallback),
          "enable_retry_count_feature": .bool(config.enableRetryCount),
          "retry_count": .integer(Int64(config.retryCount)),
-         "min_ports": .integer(Int64(config.minimumPorts))]
+         "min_ports": .integer(Int64(config.minimumPorts)),
+         "coupled_control": .bool(config.coupledControl)]
     }
 
     static func json(_ info: LACPInfo) -> JSONValue {
@@ -39,6 +40,7 @@ extension LACPRunner {
             "aggregator": .object(["id": .integer(Int64(aggregator ?? 0)),
                                    "selected": .bool(selection.isInSelectedAggregator(port.index))]),
             "gate": .bool(!m.isGateClosed),
+            "draining": .bool(isDraining(port.index)),
             "key": .integer(Int64(actor.key)),
             "partner_lacpdu_info": Self.json(m.partner),
             "partner_retry_count": .integer(Int64(m.retryCount.partnerCount)),
@@ -102,10 +104,7 @@ extension LACPRunner {
             machines[port.index]!.statistics = LACPPortStatistics()
             return [.log("\(port.name): LACP statistics cleared", isDebug: false)]
         case ["gate"]:
-            let open = try Self.bool(value)
-            guard open == machines[port.index]!.isGateClosed else { return [] }
-            machines[port.index]!.isGateClosed = !open
-            return [.log("\(port.name): member gate \(open ? "open" : "closed")", isDebug: false)] + settle(context: context)
+            return setGate(port, open: try Self.bool(value), context: context)
         case ["prio"]:
             machines[port.index]!.lacpPriority = UInt16(try Self.integer(value, in: 0...65535))
             needToTransmit.append(port.index)

@@ -41,6 +41,9 @@ public struct LACPRunner: Runner {
         var isChurnTimerRunning = false
         /// `ports.X.runner.gate` false: the port leaves the aggregate (a member gate, issue 11).
         public var isGateClosed = false
+        /// What the kernel was told: receiving, sending (Decoupled.swift); draining (Gate.swift).
+        public var flow = LACPPortFlow()
+        public var drain = Drain.none
         /// `ports.X.runner.prio` and `.key` set at run time, until the next PortConfigUpdate.
         public var lacpPriority: UInt16?
         public var lacpKey: UInt16?
@@ -73,7 +76,7 @@ public struct LACPRunner: Runner {
     static let partnerRetryLifetimeTimer = "lacp_partner_retry_count"
     static let churnTimer = "lacp_partner_churn"
     static let portTimers = [currentWhileTimer, periodicTimer, transmitIntervalTimer, retryHoldTimer,
-                             partnerRetryLifetimeTimer, churnTimer]
+                             partnerRetryLifetimeTimer, churnTimer, drainTimer]
     /// The team's: a retry count set at run time lives 3 minutes per count (HLD).
     static let retryCountTimer = "lacp_retry_count"
 
@@ -168,6 +171,8 @@ public struct LACPRunner: Runner {
             needToTransmit.append(index)
         case Self.churnTimer:
             actions += churnTimerExpired(port)
+        case Self.drainTimer:
+            actions += drainExpired(port)
         default:
             return []
         }
@@ -263,6 +268,8 @@ public struct LACPRunner: Runner {
 
     /// What each port's partner last said about us (the LACPDU's partner information).
     var partnerView: [UInt32: LACPInfo] = [:]
+    /// The transmit hash buckets, once `lb_tx_method` is hash_to_port_mapping (Decoupled.swift).
+    var hashMapping: LACPHashMapping?
 
     // MARK: Settle: selection, mux, actor state, kernel, timers, transmit
 
@@ -280,10 +287,14 @@ public struct LACPRunner: Runner {
         var actions = refreshFallback(ports, context: context)
         actions += reselect(ports, context: context)
         var enabledCount = 0
+        var flows: [UInt32: LACPPortFlow] = [:]
         for port in ports {
-            actions += settlePort(port, context: context)
-            if machines[port.index]!.mux.isDistributing { enabledCount += 1 }
+            let (portActions, flow) = settlePort(port, context: context)
+            actions += portActions
+            flows[port.index] = flow
+            if flow.distributing { enabledCount += 1 }
         }
+        actions += applyFlows(flows, ports: ports, context: context)
         // Carrier.
         let up = enabledCount >= config.minimumPorts
         if up != carrier {
@@ -331,14 +342,15 @@ public struct LACPRunner: Runner {
         return actions
     }
 
-    /// One port's mux, actor state, `enabled`, periodic and churn machines after the selection.
-    mutating func settlePort(_ port: TeamPort, context: RunnerContext) -> [TeamAction] {
+    /// One port's mux, actor state, periodic and churn machines after the selection, and the flow
+    /// (collecting, distributing) the kernel should apply.
+    mutating func settlePort(_ port: TeamPort, context: RunnerContext) -> ([TeamAction], LACPPortFlow) {
         var actions: [TeamAction] = []
         var m = machines[port.index]!
         // A closed gate detaches the port as an unselected one would be: Synchronization drops in the next
         // LACPDU (NTT, at once), and the partner stops distributing to it.
         let attached = selection.isInSelectedAggregator(port.index) && !m.isGateClosed
-        let mux = LACPMuxState.state(inSelectedAggregator: attached, partner: m.partner.state, isFallback: m.isFallback)
+        let mux = muxState(attached: attached, m)
         if mux != m.mux {
             actions.append(.log("\(port.name): mux machine: \(m.mux.rawValue) -> \(mux.rawValue)", isDebug: true))
             m.mux = mux
@@ -352,7 +364,6 @@ public struct LACPRunner: Runner {
             m.actorState = state
             needToTransmit.append(port.index)
         }
-        if port.isEnabled != mux.isDistributing { actions.append(.enable(port.index, mux.isDistributing)) }
         let periodic = LACPPeriodicState.state(receive: m.receive, actorActive: config.active, partner: m.partner.state)
         if periodic != m.periodic {
             let timer = TimerID.runnerPort(Self.periodicTimer, port: port.index)
@@ -369,7 +380,8 @@ public struct LACPRunner: Runner {
         if let view = partnerView.removeValue(forKey: port.index), view != actorInfo(port, context: context) {
             needToTransmit.append(port.index)
         }
-        return actions
+        let (flow, drainActions) = drainedFlow(port, mux: mux)
+        return (actions + drainActions, flow)
     }
 
     /// The partner churn machine after a change; the timer runs only in PARTNER_CHURN_MONITOR.

@@ -10,6 +10,10 @@ public enum LACPMuxState: String, Sendable {
     case attached
     /// COLLECTING_DISTRIBUTING: both ends in sync; the kernel port is enabled.
     case collectingDistributing
+    /// COLLECTING (independent control, `runner.coupled_control` false): receiving, not yet sending.
+    case collecting
+    /// DISTRIBUTING (independent control): receiving and sending.
+    case distributing
 
     /// "Selected = SELECTED: ATTACHED"; "Partner_Oper_Port_State.Synchronization = TRUE:
     /// COLLECTING_DISTRIBUTING"; "Selected = UNSELECTED + STANDBY: DETACHED". A port in LACP fallback
@@ -25,10 +29,14 @@ public enum LACPMuxState: String, Sendable {
         switch self {
         case .detached: return []
         case .attached: return [.synchronization]
-        case .collectingDistributing: return [.synchronization, .collecting, .distributing]
+        case .collecting: return [.synchronization, .collecting]
+        case .collectingDistributing, .distributing: return [.synchronization, .collecting, .distributing]
         }
     }
 
-    /// Whether the kernel port should carry traffic (`enabled`).
-    public var isDistributing: Bool { self == .collectingDistributing }
+    /// Whether the port sends (Enable_Distributing).
+    public var isDistributing: Bool { self == .collectingDistributing || self == .distributing }
+
+    /// Whether the port receives (Enable_Collecting).
+    public var isCollecting: Bool { self != .detached && self != .attached }
 }
