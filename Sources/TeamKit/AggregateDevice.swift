@@ -23,6 +23,8 @@ public protocol AggregateDevice: AnyObject {
     func option(named name: String, port: UInt32?, arrayIndex: UInt32?) -> TeamOption?
     /// Writes one option, acknowledged.
     func setOption(_ id: TeamOptionID, to value: TeamOptionValue) throws
+    /// Writes several small options, `perMessage` to a message where the device can (TeamDevice).
+    func setOptions(_ options: [TeamOption], perMessage: Int) throws
     /// The kernel's name of the device's mode (`setup.kernel_team_mode_name`); nil: the runner's team mode.
     var kernelModeName: String? { get }
     /// Whether the driver sets the ports' and the device's MACs and the device's carrier itself (bonding's
@@ -39,6 +41,13 @@ extension AggregateDevice {
     public func option(named name: String, port: UInt32? = nil) -> TeamOption? {
         option(named: name, port: port, arrayIndex: nil)
     }
+
+    /// One option at a time, unless the device writes several in one message.
+    public func setOptions(_ options: [TeamOption], perMessage: Int) throws {
+        for option in options { try setOption(option.id, to: option.value) }
+    }
+
+    public func setOptions(_ options: [TeamOption]) throws { try setOptions(options, perMessage: 64) }
 }
 
 extension TeamDevice: AggregateDevice {
