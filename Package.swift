@@ -40,21 +40,27 @@ let package = Package(
         // The daemon's logic. Its kernel sockets (netlink, AF_PACKET) come from TeamKit's `KernelAccess`, which the
         // executable supplies (`.system` in teamd, FakeKernel in the tests); its control servers are TeamdControl's.
         .target(name: "TeamdCore", dependencies: [
-            "TeamKit", "TeamWire", "TeamJSON", "Packets", "TeamdControl", "SystemSupport",
+            "TeamKit", "TeamWire", "TeamJSON", "Packets", "TeamdControl", "SystemSupport", "Getopt",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // teamd's control: its request and reply formats, the servers and clients of the UNIX
         // socket, D-Bus and ZeroMQ transports.
         .target(name: "TeamdControl", dependencies: ["TeamJSON", "DBusWire", "ZMTP", "SystemSupport"],
                 swiftSettings: strict),
+        // The one getopt_long of teamd, teamdctl and teamnl (ours for glibc's exact errors). Pure, no imports.
+        .target(name: "Getopt", swiftSettings: strict),
         // The teamdctl command line (options, commands, the state view) over TeamdControl's clients.
-        .target(name: "TeamdctlCLI", dependencies: ["TeamdControl", "TeamJSON", "SystemSupport"], swiftSettings: strict),
+        .target(name: "TeamdctlCLI", dependencies: ["TeamdControl", "TeamJSON", "SystemSupport", "Getopt"],
+                swiftSettings: strict),
+        // The teamnl command line (options, commands, the monitor) over TeamKit.
+        .target(name: "TeamnlCLI", dependencies: ["TeamKit", "TeamWire", "NetlinkCodec", "Packets", "SystemSupport", "Getopt"],
+                swiftSettings: strict),
         // Thin executables.
         .executableTarget(name: "teamd", dependencies: [
             "TeamdCore", "TeamKit", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "teamdctl", dependencies: ["TeamdctlCLI", "SystemSupport"], swiftSettings: strict),
-        .executableTarget(name: "teamnl", dependencies: ["TeamKit", "TeamWire", "Packets", "SystemSupport"], swiftSettings: strict),
+        .executableTarget(name: "teamnl", dependencies: ["TeamnlCLI"], swiftSettings: strict),
         // The Prometheus exporter of every running teamd: its logic (state dump to metrics, the HTTP server,
         // the textfile writer, the command line) in a library, the executable thin.
         .target(name: "TeamdExporter", dependencies: [
@@ -87,8 +93,10 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "ZMTPTests", dependencies: ["ZMTP", "TeamTesting", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: strict),
+        .testTarget(name: "TeamnlCLITests", dependencies: ["TeamnlCLI", "TeamKit", "TeamWire", "Packets"],
+                    swiftSettings: strict),
         .testTarget(name: "TeamdControlTests",
-                    dependencies: ["TeamdControl", "TeamdctlCLI", "DBusWire", "ZMTP", "TeamJSON", "TeamTesting",
+                    dependencies: ["TeamdControl", "TeamdctlCLI", "Getopt", "DBusWire", "ZMTP", "TeamJSON", "TeamTesting",
                                    "SystemSupport", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
     ],

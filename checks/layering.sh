@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The layering of ../shared/ARCHITECTURE.md, checked on the sources (make check-dist, so make test):
-# - the pure codecs (NetlinkCodec, TeamWire, Packets, TeamJSON, DBusWire, ZMTP) import nothing but each
+# - the pure codecs (NetlinkCodec, TeamWire, Packets, TeamJSON, DBusWire, ZMTP) and Getopt import nothing but each
 #   other and the C library, and make no system call that opens, binds, connects, reads or writes a
 #   socket or file descriptor;
 # - TeamdCore opens no kernel socket of its own: netlink and packet sockets come from TeamKit's
@@ -9,7 +9,7 @@
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo" || exit 1
-pure="NetlinkCodec TeamWire Packets TeamJSON DBusWire ZMTP"
+pure="NetlinkCodec TeamWire Packets TeamJSON DBusWire ZMTP Getopt"
 failures=0
 # A free call (not a method: no '.' before the name) of a descriptor-level system call.
 syscalls='(^|[^.A-Za-z0-9_])(Glibc\.)?(socket|socketpair|bind|connect|listen|accept|accept4|recv|recvfrom|recvmsg|send|sendto|sendmsg|poll|epoll_wait|select|ioctl|fcntl|open|openat|close|pipe|setsockopt|getsockopt)\('

@@ -134,6 +134,57 @@ public struct TeamOptionID: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// The names of the team driver's options that the tools read or write (drivers/net/team), spelled once.
+/// `TeamOptionID.name` stays a `String`: the kernel may report options this list lacks, and teamnl takes
+/// any name from its command line; compare with `==` (a `String` against a `TeamOptionName`) or match in a
+/// `switch` with `case TeamOptionName.mode:`.
+public struct TeamOptionName: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    // Team-wide.
+    /// The mode the team runs (`activebackup`, `loadbalance`, ...); settable only without ports.
+    public static let mode = TeamOptionName(rawValue: "mode")
+    /// activebackup: the ifindex of the port that transmits.
+    public static let activePort = TeamOptionName(rawValue: "activeport")
+    /// loadbalance: the transmit hash as classic BPF (struct sock_filter array).
+    public static let bpfHashFunc = TeamOptionName(rawValue: "bpf_hash_func")
+    /// loadbalance: which port a hash (the array index) goes to.
+    public static let lbTxHashToPortMapping = TeamOptionName(rawValue: "lb_tx_hash_to_port_mapping")
+    /// loadbalance: how a hash picks its port (`hash` through the BPF program, or `hash_to_port_mapping`).
+    public static let lbTxMethod = TeamOptionName(rawValue: "lb_tx_method")
+    public static let notifyPeersCount = TeamOptionName(rawValue: "notify_peers_count")
+    public static let notifyPeersInterval = TeamOptionName(rawValue: "notify_peers_interval")
+    public static let multicastRejoinCount = TeamOptionName(rawValue: "mcast_rejoin_count")
+    public static let multicastRejoinInterval = TeamOptionName(rawValue: "mcast_rejoin_interval")
+
+    // Per port.
+    /// Whether the port transmits and receives.
+    public static let enabled = TeamOptionName(rawValue: "enabled")
+    /// The link state teamd's watchers report (with `user_linkup_enabled` set).
+    public static let userLinkup = TeamOptionName(rawValue: "user_linkup")
+    /// Whether the kernel takes the port's link state from `user_linkup` rather than the carrier.
+    public static let userLinkupEnabled = TeamOptionName(rawValue: "user_linkup_enabled")
+    /// Newer kernels only: whether the port receives, and whether it transmits, apart (independent control).
+    public static let rxEnabled = TeamOptionName(rawValue: "rx_enabled")
+    public static let txEnabled = TeamOptionName(rawValue: "tx_enabled")
+    /// The port's priority (teamd's `prio`).
+    public static let priority = TeamOptionName(rawValue: "priority")
+    /// The transmit queue the port maps to.
+    public static let queueID = TeamOptionName(rawValue: "queue_id")
+
+    public static func == (name: String, option: TeamOptionName) -> Bool { name == option.rawValue }
+    public static func ~= (option: TeamOptionName, name: String) -> Bool { name == option.rawValue }
+}
+
+extension TeamOptionID {
+    /// The instance of a known option: team-wide, or of port `port`.
+    public init(_ name: TeamOptionName, port: UInt32? = nil, arrayIndex: UInt32? = nil) {
+        self.init(name: name.rawValue, portIndex: port, arrayIndex: arrayIndex)
+    }
+}
+
 /// One option instance as the kernel reports it (TEAM_ATTR_ITEM_OPTION).
 public struct TeamOption: Hashable, Sendable {
     public var id: TeamOptionID

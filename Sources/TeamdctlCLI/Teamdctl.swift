@@ -2,6 +2,7 @@ import Glibc
 import SystemSupport
 import TeamdControl
 import TeamJSON
+import Getopt
 
 /// Where teamdctl writes. The executable writes through to stdout and stderr; tests
 /// record.
@@ -103,7 +104,7 @@ public enum Teamdctl {
     /// Runs teamdctl with `arguments` (argv, program name first); returns the exit status.
     public static func run(arguments: [String], system: TeamdctlSystem, output: inout some TeamdctlOutput) -> Int32 {
         let program = arguments.first ?? "teamdctl"
-        let scanner = GetoptLong(program: program, shortOptions: "hvoDZ:U", longOptions: longOptions,
+        let scanner = GetoptLong(shortOptions: "hvoDZ:U", longOptions: longOptions,
                                  posixlyCorrect: system.posixlyCorrect)
         let scanned = scanner.scan(Array(arguments.dropFirst()))
         var verbosity = 0
@@ -112,7 +113,7 @@ public enum Teamdctl {
         for item in scanned.items {
             switch item {
             case .error(let message):
-                output.standardError(message + "\n")
+                output.standardError("\(program): \(message)\n")
                 output.standardError("unknown option.\n")
                 output.standardOutput(help(program: program))
                 return exitFailure

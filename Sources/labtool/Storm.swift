@@ -101,7 +101,7 @@ enum Storm {
     /// The ports whose `user_linkup` option is true.
     static func userLinkUp(_ team: TeamDevice) -> Set<UInt32> {
         Set(team.options().compactMap { option in
-            guard option.name == "user_linkup", !option.isRemoved, case .bool(true) = option.value else { return nil }
+            guard option.name == TeamOptionName.userLinkup, !option.isRemoved, case .bool(true) = option.value else { return nil }
             return option.portIndex
         })
     }

@@ -11,9 +11,9 @@ enum Teamd {
         var enabled = Set<UInt32>()
         var active: UInt32 = 0
         for option in team.options() where !option.isRemoved {
-            if option.name == "enabled", let port = option.portIndex, case .bool(true) = option.value {
+            if option.name == TeamOptionName.enabled, let port = option.portIndex, case .bool(true) = option.value {
                 enabled.insert(port)
-            } else if option.name == "activeport", case .u32(let index) = option.value {
+            } else if option.name == TeamOptionName.activePort, case .u32(let index) = option.value {
                 active = index
             }
         }

@@ -1,6 +1,8 @@
-/// teamd's command line (`-V` is accepted for `-v`, as the man page documents it), parsed the way the C teamd's getopt_long does: short options may be bundled
-/// (`-gg`, `-dt team0`), an argument may be attached (`-tteam0`, `--team-dev=team0`) or follow, and
-/// `--` ends the options.
+import Getopt
+
+/// teamd's command line (`-V` is accepted for `-v`, as the man page documents it), parsed by the shared
+/// getopt_long (Getopt) as the C teamd's: short options may be bundled (`-gg`, `-dt team0`), an argument
+/// may be attached (`-tteam0`, `--team-dev=team0`) or follow, and `--` ends the options.
 public struct TeamdCommandLine: Equatable, Sendable {
     public enum Command: Equatable, Sendable {
         case run, help, version, kill, check
@@ -33,70 +35,41 @@ public struct TeamdCommandLine: Equatable, Sendable {
         public var description: String { message }
     }
 
-    private static let withArgument: Set<Character> = ["f", "c", "p", "t", "Z", "l", "B"]
-    private static let longNames: [String: Character] = [
-        "help": "h", "daemonize": "d", "kill": "k", "check": "e", "version": "v", "config-file": "f",
-        "config": "c", "pid-file": "p", "debug": "g", "log-output": "l", "force-recreate": "r",
-        "take-over": "o", "no-quit-destroy": "N", "team-dev": "t", "no-ports": "n", "dbus-enable": "D",
-        "zmq-enable": "Z", "usock-enable": "U", "usock-disable": "u", "backend": "B",
-    ]
+    /// C teamd's getopt_long table, in its order ("-V" is accepted for "-v", as the man page documents).
+    static let options = GetoptLong(shortOptions: "hdkevVf:c:p:gl:roNt:nDZ:Uu", longOptions: [
+        .init(name: "help", takesArgument: false, short: "h"),
+        .init(name: "daemonize", takesArgument: false, short: "d"),
+        .init(name: "kill", takesArgument: false, short: "k"),
+        .init(name: "check", takesArgument: false, short: "e"),
+        .init(name: "version", takesArgument: false, short: "v"),
+        .init(name: "config-file", takesArgument: true, short: "f"),
+        .init(name: "config", takesArgument: true, short: "c"),
+        .init(name: "pid-file", takesArgument: true, short: "p"),
+        .init(name: "debug", takesArgument: false, short: "g"),
+        .init(name: "log-output", takesArgument: true, short: "l"),
+        .init(name: "force-recreate", takesArgument: false, short: "r"),
+        .init(name: "take-over", takesArgument: false, short: "o"),
+        .init(name: "no-quit-destroy", takesArgument: false, short: "N"),
+        .init(name: "team-dev", takesArgument: true, short: "t"),
+        .init(name: "no-ports", takesArgument: false, short: "n"),
+        .init(name: "dbus-enable", takesArgument: false, short: "D"),
+        .init(name: "zmq-enable", takesArgument: true, short: "Z"),
+        .init(name: "usock-enable", takesArgument: false, short: "U"),
+        .init(name: "usock-disable", takesArgument: false, short: "u"),
+        .init(name: "backend", takesArgument: true, short: "B"),   // ours, long only
+    ])
 
-    /// Parses the arguments after argv[0].
+    /// Parses the arguments after argv[0]; the first error (getopt's, as glibc words it, or ours) stops.
     public static func parse(_ arguments: [String]) throws(ParseError) -> TeamdCommandLine {
         var result = TeamdCommandLine()
-        var i = 0
-        var operands: [String] = []
-        while i < arguments.count {
-            let arg = arguments[i]
-            i += 1
-            if arg == "--" { operands += arguments[i...]; break }
-            if arg.hasPrefix("--") {
-                let body = arg.dropFirst(2)
-                let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
-                var inline: String? = nil
-                if let eq = body.firstIndex(of: "=") { inline = String(body[body.index(after: eq)...]) }
-                // getopt_long accepts unambiguous prefixes of long names.
-                let matches = longNames.keys.filter { $0.hasPrefix(name) }
-                let key = longNames[name] != nil ? name : (matches.count == 1 ? matches[0] : nil)
-                guard let key, let option = longNames[key] else {
-                    throw ParseError(message: matches.count > 1 ? "option '--\(name)' is ambiguous"
-                                                                : "unrecognized option '--\(name)'")
-                }
-                var value: String? = nil
-                if withArgument.contains(option) {
-                    if let inline { value = inline } else if i < arguments.count { value = arguments[i]; i += 1 } else {
-                        throw ParseError(message: "option '--\(key)' requires an argument")
-                    }
-                } else if inline != nil {
-                    throw ParseError(message: "option '--\(key)' doesn't allow an argument")
-                }
-                try result.apply(option, value)
-                continue
+        let scanned = options.scan(arguments)
+        for item in scanned.items {
+            switch item {
+            case .error(let message): throw ParseError(message: message)
+            case .option(let option, let value): try result.apply(option, value)
             }
-            if arg.hasPrefix("-") && arg.count > 1 {
-                var chars = Substring(arg.dropFirst())
-                while let option = chars.first {
-                    chars = chars.dropFirst()
-                    guard "hdkevVfcpglroNtnDZUu".contains(option) else {
-                        throw ParseError(message: "invalid option -- '\(option)'")
-                    }
-                    if withArgument.contains(option) {
-                        var value: String
-                        if !chars.isEmpty { value = String(chars); chars = "" } else if i < arguments.count {
-                            value = arguments[i]; i += 1
-                        } else {
-                            throw ParseError(message: "option requires an argument -- '\(option)'")
-                        }
-                        try result.apply(option, value)
-                        break
-                    }
-                    try result.apply(option, nil)
-                }
-                continue
-            }
-            operands.append(arg)
         }
-        if !operands.isEmpty { throw ParseError(message: "Too many arguments") }
+        if !scanned.operands.isEmpty { throw ParseError(message: "Too many arguments") }
         return result
     }
 

@@ -163,7 +163,7 @@ public final class Daemon {
     /// active port first, so that a running activebackup team keeps its port.
     private func adoptPresentPorts() throws {
         var present = team.ports().filter { !$0.isRemoved }
-        if case .u32(let active)? = team.option(named: "activeport")?.value,
+        if case .u32(let active)? = team.option(.activePort)?.value,
            let at = present.firstIndex(where: { $0.index == active }) {
             present.insert(present.remove(at: at), at: 0)
         }

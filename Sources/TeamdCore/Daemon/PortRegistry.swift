@@ -76,7 +76,7 @@ final class PortRegistry {
     /// kernel sends the options first); the kernel is asked only when it has not: a full option dump per
     /// port made a 32-port start quadratic.
     private func isEnabledInKernel(_ index: UInt32) -> Bool {
-        func cached() -> TeamOptionValue? { team.option(named: "enabled", port: index)?.value }
+        func cached() -> TeamOptionValue? { team.option(.enabled, port: index)?.value }
         if case .bool(let on)? = cached() ?? ((try? team.refreshOptions()) != nil ? cached() : nil) { return on }
         return false
     }

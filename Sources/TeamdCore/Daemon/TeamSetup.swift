@@ -127,8 +127,8 @@ struct OpenedTeam {
     /// The team-wide option writes of start-up: the runner's mode, unless the device (taken over) is in
     /// it already, where setting it again would fail with ports present.
     static func modeWrites(for mode: String, on device: any AggregateDevice) -> [TeamAction] {
-        if case .string(let current)? = device.option(named: "mode")?.value, current == mode { return [] }
-        return [.setOption(TeamOptionID(name: "mode"), .string(mode))]
+        if case .string(let current)? = device.option(named: TeamOptionName.mode.rawValue)?.value, current == mode { return [] }
+        return [.setOption(TeamOptionID(.mode), .string(mode))]
     }
 
     /// The peer notification options of the config (`notify_peers`, `mcast_rejoin`), with activebackup's
@@ -136,12 +136,12 @@ struct OpenedTeam {
     static func peerNotificationWrites(_ config: TeamdConfig) -> [TeamAction] {
         var defaults = (notifyCount: UInt32?.none, rejoinCount: UInt32?.none)
         if case .activeBackup = config.runner { defaults = (1, 1) }
-        let settings: [(String, UInt32?)] = [
-            ("notify_peers_count", config.notifyPeers.count ?? defaults.notifyCount),
-            ("notify_peers_interval", config.notifyPeers.interval),
-            ("mcast_rejoin_count", config.multicastRejoin.count ?? defaults.rejoinCount),
-            ("mcast_rejoin_interval", config.multicastRejoin.interval),
+        let settings: [(TeamOptionName, UInt32?)] = [
+            (.notifyPeersCount, config.notifyPeers.count ?? defaults.notifyCount),
+            (.notifyPeersInterval, config.notifyPeers.interval),
+            (.multicastRejoinCount, config.multicastRejoin.count ?? defaults.rejoinCount),
+            (.multicastRejoinInterval, config.multicastRejoin.interval),
         ]
-        return settings.compactMap { name, value in value.map { .setOption(TeamOptionID(name: name), .u32($0)) } }
+        return settings.compactMap { name, value in value.map { .setOption(TeamOptionID(name), .u32($0)) } }
     }
 }

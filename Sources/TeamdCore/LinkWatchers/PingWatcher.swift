@@ -59,7 +59,7 @@ public struct PingWatcher<Probe: PingProbe>: LinkWatcher {
 
     public mutating func start(port: TeamPort, timer: TimerID) -> [TeamAction] {
         // The kernel's link flag of the port then follows our verdict (user_linkup), not the carrier.
-        [.setOption(TeamOptionID(name: "user_linkup_enabled", portIndex: port.index), .bool(true)),
+        [.setOption(TeamOptionID(.userLinkupEnabled, port: port.index), .bool(true)),
          .armTimer(timer, milliseconds: initialWait)]
     }
 

@@ -95,7 +95,7 @@ public struct ActiveBackupRunner: Runner {
             }
         }
         actions.append(.enable(port.index, true))
-        actions.append(.setOption(TeamOptionID(name: "activeport"), .u32(port.index)))
+        actions.append(.setOption(TeamOptionID(.activePort), .u32(port.index)))
         if let old = activePort.flatMap({ context.ports[index: $0] }) {
             actions.append(.enable(old.index, false))
             if addressPolicy == .onlyActive && old.address != old.originalAddress {

@@ -22,7 +22,7 @@ public struct LoadBalanceRunner: Runner {
     /// `bpf_hash_func`: the program as the array of struct sock_filter the kernel takes.
     public static func hashFunction(_ fields: [TransmitHashField]) -> TeamAction {
         let program = BPFProgram.transmitHash(fields)
-        return .setOption(TeamOptionID(name: "bpf_hash_func"), .binary(program.instructions.flatMap(\.encoded)))
+        return .setOption(TeamOptionID(.bpfHashFunc), .binary(program.instructions.flatMap(\.encoded)))
     }
 
     public mutating func handle(_ event: RunnerEvent, context: RunnerContext) -> [TeamAction] {

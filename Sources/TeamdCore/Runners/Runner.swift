@@ -31,7 +31,7 @@ public enum TeamAction: Equatable, Sendable {
 
     /// The per-port kernel option `enabled`.
     public static func enable(_ port: UInt32, _ on: Bool) -> TeamAction {
-        .setOption(TeamOptionID(name: "enabled", portIndex: port), .bool(on))
+        .setOption(TeamOptionID(.enabled, port: port), .bool(on))
     }
 }
 

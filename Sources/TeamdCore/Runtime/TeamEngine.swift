@@ -137,9 +137,9 @@ public struct TeamEngine: Sendable {
     /// The kernel options a port's settings set: `priority`, and `queue_id` when configured. Written when
     /// the port is adopted and when its config changes.
     public static func settingWrites(index: UInt32, _ settings: PortSettings) -> [TeamAction] {
-        var actions: [TeamAction] = [.setOption(TeamOptionID(name: "priority", portIndex: index), .s32(settings.priority))]
+        var actions: [TeamAction] = [.setOption(TeamOptionID(.priority, port: index), .s32(settings.priority))]
         if let queue = settings.queueID {
-            actions.append(.setOption(TeamOptionID(name: "queue_id", portIndex: index), .u32(queue)))
+            actions.append(.setOption(TeamOptionID(.queueID, port: index), .u32(queue)))
         }
         return actions
     }
@@ -189,7 +189,7 @@ public struct TeamEngine: Sendable {
 
     /// Every verdict is written to the per-port kernel option `user_linkup`, as teamd does.
     private func userLinkUp(_ port: TeamPort) -> TeamAction {
-        .setOption(TeamOptionID(name: "user_linkup", portIndex: port.index), .bool(port.isLinkUp))
+        .setOption(TeamOptionID(.userLinkup, port: port.index), .bool(port.isLinkUp))
     }
 
     /// teamd's `forced_send`: a port probes (ping watchers) when it is enabled, or when no port of the team
@@ -215,7 +215,7 @@ public struct TeamEngine: Sendable {
         var enabledChanged = false
         for action in actions {
             switch action {
-            case .setOption(let id, .bool(let on)) where id.name == "enabled" || id.name == "rx_enabled":
+            case .setOption(let id, .bool(let on)) where id.name == TeamOptionName.enabled || id.name == TeamOptionName.rxEnabled:
                 if let index = id.portIndex { ports.update(index: index) { $0.isEnabled = on } }
                 enabledChanged = true
             case .setPortAddress(let index, let address):

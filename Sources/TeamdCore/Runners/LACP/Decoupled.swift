@@ -92,10 +92,10 @@ public struct LACPHashMapping: Equatable, Sendable {
     public mutating func move(_ bucket: Int, to port: UInt32) { portOf[bucket] = port }
 
     public static func write(_ bucket: Int, _ port: UInt32) -> TeamAction {
-        .setOption(TeamOptionID(name: "lb_tx_hash_to_port_mapping", arrayIndex: UInt32(bucket)), .u32(port))
+        .setOption(TeamOptionID(.lbTxHashToPortMapping, arrayIndex: UInt32(bucket)), .u32(port))
     }
 
-    public static let methodWrite = TeamAction.setOption(TeamOptionID(name: "lb_tx_method"), .string("hash_to_port_mapping"))
+    public static let methodWrite = TeamAction.setOption(TeamOptionID(.lbTxMethod), .string("hash_to_port_mapping"))
 }
 
 extension LACPRunner {
@@ -120,10 +120,10 @@ extension LACPRunner {
             guard let want = wanted[port.index], let had = machines[port.index]?.flow else { continue }
             if separate {
                 if want.collecting != had.collecting {
-                    write(Self.portWrite("rx_enabled", port.index, want.collecting), on: want.collecting)
+                    write(Self.portWrite(.rxEnabled, port.index, want.collecting), on: want.collecting)
                 }
                 if want.distributing != had.distributing {
-                    write(Self.portWrite("tx_enabled", port.index, want.distributing), on: want.distributing)
+                    write(Self.portWrite(.txEnabled, port.index, want.distributing), on: want.distributing)
                 }
             } else {
                 // `enabled` is receiving with the hash mapping, both together without it.
@@ -144,7 +144,7 @@ extension LACPRunner {
         return first + last
     }
 
-    static func portWrite(_ name: String, _ port: UInt32, _ on: Bool) -> TeamAction {
-        .setOption(TeamOptionID(name: name, portIndex: port), .bool(on))
+    static func portWrite(_ name: TeamOptionName, _ port: UInt32, _ on: Bool) -> TeamAction {
+        .setOption(TeamOptionID(name, port: port), .bool(on))
     }
 }
