@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting", "Packets", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamdControl", "TeamTesting", "TeamJSON", "Packets", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "TeamdExporterTests", dependencies: ["TeamdExporter", "TeamJSON"], exclude: ["Fixtures"],
+        .testTarget(name: "TeamdExporterTests", dependencies: ["TeamdExporter", "TeamJSON", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: strict),
         .testTarget(name: "DBusWireTests", dependencies: ["DBusWire", "TeamTesting", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: strict),

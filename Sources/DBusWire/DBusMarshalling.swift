@@ -135,29 +135,7 @@ struct DBusReader {
             let signature = try readSignature()
             let inner = try DBusType.parseSingle(signature: signature)
             return .variant(try read(inner, depth: depth + 1))
-        case .array(let element):
-            let start = offset
-            let length = Int(try readUInt32())
-            guard length <= Self.maximumArrayLength else { throw .arrayTooLong(length, offset: start) }
-            // The padding to the first element is there even when the array is empty,
-            // and is not counted in the length.
-            try align(element.alignment)
-            guard length <= limit - offset else { throw .truncated(offset: offset) }
-            let end = offset + length
-            if element == .byte {
-                // One copy of the bytes, no per-byte values.
-                defer { offset = end }
-                return .bytes(Array(bytes[offset..<end]))
-            }
-            let outerLimit = limit
-            limit = end
-            defer { limit = outerLimit }
-            var elements: [DBusValue] = []
-            while offset < end {
-                elements.append(try read(element, depth: depth + 1))
-            }
-            guard offset == end else { throw .arrayLengthMismatch(offset: start) }
-            return .array(element: element, elements)
+        case .array(let element): return try readArray(of: element, depth: depth)
         case .structure(let fields):
             try align(8)
             var values: [DBusValue] = []
@@ -172,6 +150,33 @@ struct DBusReader {
             let value = try read(valueType, depth: depth + 1)
             return .dictEntry(key: key, value: value)
         }
+    }
+
+    /// An array: its byte length, the padding to the first element, then elements up to that length
+    /// (bytes copied at once).
+    mutating func readArray(of element: DBusType, depth: Int) throws(DBusWireError) -> DBusValue {
+        let start = offset
+        let length = Int(try readUInt32())
+        guard length <= Self.maximumArrayLength else { throw .arrayTooLong(length, offset: start) }
+        // The padding to the first element is there even when the array is empty,
+        // and is not counted in the length.
+        try align(element.alignment)
+        guard length <= limit - offset else { throw .truncated(offset: offset) }
+        let end = offset + length
+        if element == .byte {
+            // One copy of the bytes, no per-byte values.
+            defer { offset = end }
+            return .bytes(Array(bytes[offset..<end]))
+        }
+        let outerLimit = limit
+        limit = end
+        defer { limit = outerLimit }
+        var elements: [DBusValue] = []
+        while offset < end {
+            elements.append(try read(element, depth: depth + 1))
+        }
+        guard offset == end else { throw .arrayLengthMismatch(offset: start) }
+        return .array(element: element, elements)
     }
 }
 

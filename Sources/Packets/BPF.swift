@@ -74,6 +74,24 @@ public struct BPFProgram: Hashable, Sendable {
         run(on: packet, metadata: BPFMetadata(vlanTag: vlanTag))
     }
 
+    /// BPF_ALU: A op operand; nil (the program ends with 0) for a division by zero or an unknown op.
+    private static func alu(_ code: UInt16, _ a: UInt32, _ operand: UInt32) -> UInt32? {
+        switch code & 0xf0 {
+        case 0x00: return a &+ operand
+        case 0x10: return a &- operand
+        case 0x20: return a &* operand
+        case 0x30: return operand == 0 ? nil : a / operand
+        case 0x40: return a | operand
+        case 0x50: return a & operand
+        case 0x60: return operand < 32 ? a << operand : 0
+        case 0x70: return operand < 32 ? a >> operand : 0
+        case 0x80: return 0 &- a
+        case 0x90: return operand == 0 ? nil : a % operand
+        case 0xa0: return a ^ operand
+        default: return nil
+        }
+    }
+
     /// The same with all the packet metadata the SKF_AD loads read (EtherType, packet type, VLAN tag).
     public func run(on packet: [UInt8], metadata: BPFMetadata) -> UInt32 {
         var a: UInt32 = 0, x: UInt32 = 0
@@ -108,21 +126,8 @@ public struct BPFProgram: Hashable, Sendable {
             case 0x02: guard i.k < 16 else { return 0 }; scratch[Int(i.k)] = a            // BPF_ST
             case 0x03: guard i.k < 16 else { return 0 }; scratch[Int(i.k)] = x            // BPF_STX
             case BPFInstruction.alu:
-                let operand = i.code & 0x08 == BPFInstruction.sourceX ? x : i.k
-                switch i.code & 0xf0 {
-                case 0x00: a = a &+ operand
-                case 0x10: a = a &- operand
-                case 0x20: a = a &* operand
-                case 0x30: guard operand != 0 else { return 0 }; a /= operand
-                case 0x40: a |= operand
-                case 0x50: a &= operand
-                case 0x60: a = operand < 32 ? a << operand : 0
-                case 0x70: a = operand < 32 ? a >> operand : 0
-                case 0x80: a = 0 &- a
-                case 0x90: guard operand != 0 else { return 0 }; a %= operand
-                case 0xa0: a ^= operand
-                default: return 0
-                }
+                guard let result = Self.alu(i.code, a, i.code & 0x08 == BPFInstruction.sourceX ? x : i.k) else { return 0 }
+                a = result
             case BPFInstruction.jmp:
                 let operand = i.code & 0x08 == BPFInstruction.sourceX ? x : i.k
                 let taken: Bool

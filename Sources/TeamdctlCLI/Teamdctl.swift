@@ -101,46 +101,66 @@ public enum Teamdctl {
         return text
     }
 
+    /// The options as teamdctl's getopt loop takes them: `-v` counted, `-o`, the transports forced.
+    struct Options {
+        var verbosity = 0
+        var oneLine = false
+        var forced: [TeamdControlTransportKind] = []
+    }
+
+    /// Scans the options; nil after printing why teamdctl stops (help, a getopt error, a transport not
+    /// compiled in), with the exit status in `status`.
+    static func scanOptions(_ items: [GetoptLong.Item], program: String, system: TeamdctlSystem, status: inout Int32,
+                            output: inout some TeamdctlOutput) -> Options? {
+        var options = Options()
+        for item in items {
+            switch item {
+            case .error(let message):
+                output.standardError("\(program): \(message)\n")
+                output.standardError("unknown option.\n")
+                output.standardOutput(help(program: program))
+                status = exitFailure
+                return nil
+            case .option("h", _):
+                output.standardOutput(help(program: program))
+                status = exitSuccess
+                return nil
+            case .option("v", _):
+                options.verbosity += 1
+            case .option("o", _):
+                options.oneLine = true
+            case .option("D", _):
+                guard system.dbusAvailable else {
+                    output.standardError("D-Bus support is not compiled-in\n")
+                    status = exitFailure
+                    return nil
+                }
+                options.forced.append(.dbus)
+            case .option("Z", let address):
+                guard system.zeroMQAvailable else {
+                    output.standardError("ZeroMQ support is not compiled-in\n")
+                    status = exitFailure
+                    return nil
+                }
+                options.forced.append(.zeroMQ(address: address ?? ""))
+            case .option(_, _):
+                // -U (the only option left; getopt returns no other letter).
+                options.forced.append(.unixSocket)
+            }
+        }
+        return options
+    }
+
     /// Runs teamdctl with `arguments` (argv, program name first); returns the exit status.
     public static func run(arguments: [String], system: TeamdctlSystem, output: inout some TeamdctlOutput) -> Int32 {
         let program = arguments.first ?? "teamdctl"
         let scanner = GetoptLong(shortOptions: "hvoDZ:U", longOptions: longOptions,
                                  posixlyCorrect: system.posixlyCorrect)
         let scanned = scanner.scan(Array(arguments.dropFirst()))
-        var verbosity = 0
-        var oneLine = false
-        var forced: [TeamdControlTransportKind] = []
-        for item in scanned.items {
-            switch item {
-            case .error(let message):
-                output.standardError("\(program): \(message)\n")
-                output.standardError("unknown option.\n")
-                output.standardOutput(help(program: program))
-                return exitFailure
-            case .option("h", _):
-                output.standardOutput(help(program: program))
-                return exitSuccess
-            case .option("v", _):
-                verbosity += 1
-            case .option("o", _):
-                oneLine = true
-            case .option("D", _):
-                guard system.dbusAvailable else {
-                    output.standardError("D-Bus support is not compiled-in\n")
-                    return exitFailure
-                }
-                forced.append(.dbus)
-            case .option("Z", let address):
-                guard system.zeroMQAvailable else {
-                    output.standardError("ZeroMQ support is not compiled-in\n")
-                    return exitFailure
-                }
-                forced.append(.zeroMQ(address: address ?? ""))
-            case .option(_, _):
-                // -U (the only option left; getopt returns no other letter).
-                forced.append(.unixSocket)
-            }
-        }
+        var status = exitFailure
+        guard let options = scanOptions(scanned.items, program: program, system: system, status: &status,
+                                        output: &output) else { return status }
+        let forced = options.forced
         // Repeating the same -U is fine; two different transports are not.
         var distinct: [TeamdControlTransportKind] = []
         for kind in forced where !distinct.contains(where: { $0.name == kind.name }) {
@@ -178,14 +198,14 @@ public enum Teamdctl {
             return exitFailure
         }
 
-        var session = Session(device: device, verbosity: verbosity, oneLine: oneLine)
+        var session = Session(device: device, verbosity: options.verbosity, oneLine: options.oneLine)
         return session.run(command, forced: distinct.last, system: system, output: &output)
     }
 }
 
 /// One connection's worth of teamdctl: libteamdctl's connect (which fetches and caches
 /// ConfigDump, ConfigDumpActual and StateDump), the device check, and the command.
-private struct Session {
+struct Session {
     let device: String
     let verbosity: Int
     let oneLine: Bool
@@ -282,118 +302,6 @@ private struct Session {
         return try transport.call(request)
     }
 
-    /// What libteamdctl logs when a transport fails to connect (its D-Bus transport
-    /// connects with a first ConfigDump call, whose failure is logged as a call's).
-    private static func initMessages(_ error: TeamdControlError, transport: TeamdControlTransportKind) -> String {
-        switch (error, transport) {
-        case (.socketFailed, _):
-            return "libteamdctl: cli_usock_init: usock: Failed to create socket.\n"
-        case (.connectFailed(let path, _), _):
-            return "libteamdctl: cli_usock_init: usock: Failed to connect socket (\(path)).\n"
-        case (.busConnectFailed(let code), _):
-            let (name, message) = libdbusConnectError(code)
-            return "libteamdctl: cli_dbus_init: dbus: Could not acquire the system bus: \(name) - \(message)\n"
-        case (.invalidArgument(let text), .dbus):
-            return "libteamdctl: cli_dbus_init: dbus: Could not validate bus name: \(text)\n"
-        case (.zeroMQFailed, .zeroMQ(let address)):
-            return "libteamdctl: cli_zmq_init: zmq: Failed to connect socket (\(address)).\n"
-        case (.transportUnavailable(let name), _):
-            return "libteamdctl: teamdctl_connect: the \(name) transport is not compiled in.\n"
-        case (_, .dbus):
-            return methodCallMessages(error, transport: "dbus")
-        default:
-            return ""
-        }
-    }
-
-    /// libdbus's error for a failed connection to the system bus socket, which the C
-    /// teamdctl prints (`_dbus_error_from_errno`, "Failed to connect to socket ...").
-    private static func libdbusConnectError(_ code: Int32) -> (name: String, message: String) {
-        let name: String
-        switch code {
-        case ENOENT: name = "org.freedesktop.DBus.Error.FileNotFound"
-        case ECONNREFUSED: name = "org.freedesktop.DBus.Error.NoServer"
-        case EACCES, EPERM: name = "org.freedesktop.DBus.Error.AccessDenied"
-        default: name = "org.freedesktop.DBus.Error.Failed"
-        }
-        let socket = "/run/dbus/system_bus_socket"
-        return (name, "Failed to connect to socket \(socket): \(Errno(code).description)")
-    }
-
-    /// What libteamdctl logs when a method call fails on `transport` ("usock", "dbus",
-    /// "zmq"); timeouts and broken connections are only debug messages there, so nothing.
-    private static func methodCallMessages(_ error: TeamdControlError, transport: String) -> String {
-        switch transport {
-        case "dbus": return dbusCallMessages(error)
-        case "zmq": return zeroMQCallMessages(error)
-        default: return socketCallMessages(error)
-        }
-    }
-
-    private func methodCallMessages(_ error: TeamdControlError) -> String {
-        Self.methodCallMessages(error, transport: transport?.name ?? "usock")
-    }
-
-    /// libteamdctl/cli_dbus.c: `cli_dbus_check_error_msg`, `cli_dbus_get_reply_str`.
-    private static func dbusCallMessages(_ error: TeamdControlError) -> String {
-        switch error {
-        case .busError(let name, let message):
-            var text = "libteamdctl: cli_dbus_check_error_msg: dbus: Error message received: \"\(name)\"\n"
-            if let message {
-                text += "libteamdctl: cli_dbus_check_error_msg: dbus: Error message content: \"\(message)\"\n"
-            }
-            return text
-        case .unexpectedReply:
-            return "libteamdctl: cli_dbus_get_reply_str: Failed, no data received.\n"
-        default:
-            return ""
-        }
-    }
-
-    /// libteamdctl/cli_zmq.c `cli_zmq_process_msg` (whose format strings end in "\n",
-    /// to which the logger adds another).
-    private static func zeroMQCallMessages(_ error: TeamdControlError) -> String {
-        let prefix = "libteamdctl: cli_zmq_process_msg: "
-        switch error {
-        case .errorReply(let reply):
-            return prefix + "zmq: Error message received: \"\(reply.code)\"\n"
-                + prefix + "zmq: Error message content: \"\(reply.message)\"\n"
-        case .malformedReply(.empty), .malformedReply(.missingErrorCode):
-            return prefix + "zmq: Incomplete message.\n\n"
-        case .malformedReply(.missingErrorMessage(let code)):
-            return prefix + "zmq: Error message received: \"\(code)\"\n" + prefix + "zmq: Incomplete message.\n\n"
-        case .malformedReply(.unsupportedType):
-            return prefix + "zmq: Unsupported message type.\n\n"
-        case .malformedReply(.invalidUTF8):
-            return prefix + "zmq: Reply is not valid UTF-8.\n"
-        case .invalidArgument(let text):
-            return "teamdctl: \(text).\n"
-        default:
-            return ""
-        }
-    }
-
-    /// libteamdctl/cli_usock.c `cli_usock_process_msg`.
-    private static func socketCallMessages(_ error: TeamdControlError) -> String {
-        let prefix = "libteamdctl: cli_usock_process_msg: "
-        switch error {
-        case .errorReply(let reply):
-            return prefix + "usock: Error message received: \"\(reply.code)\"\n"
-                + prefix + "usock: Error message content: \"\(reply.message)\"\n"
-        case .malformedReply(.empty), .malformedReply(.missingErrorCode):
-            // The C format ends in "\n" and the logger adds another.
-            return prefix + "usock: Incomplete message.\n\n"
-        case .malformedReply(.missingErrorMessage(let code)):
-            return prefix + "usock: Error message received: \"\(code)\"\n" + prefix + "usock: Incomplete message.\n\n"
-        case .malformedReply(.unsupportedType):
-            return prefix + "usock: Unsupported message type.\n\n"
-        case .malformedReply(.invalidUTF8):
-            return prefix + "usock: Reply is not valid UTF-8.\n"
-        default:
-            return ""
-        }
-    }
-
     /// teamdctl `check_teamd_team_devname`: the daemon must control this device (the
     /// socket may be a link to another team's).
     private func checkDevice(output: inout some TeamdctlOutput) -> Bool {
@@ -427,6 +335,22 @@ private struct Session {
 
     private func dump(_ value: JSONValue, output: inout some TeamdctlOutput) {
         output.standardOutput(value.serialized(oneLine ? .teamdctlOneLine : .teamdctl) + "\n")
+    }
+
+    /// `port config update`'s JSON, checked here so that a typo gets a message naming it, not the daemon's
+    /// bare ConfigUpdateFail.
+    private static func isPortConfigObject(_ config: String, output: inout some TeamdctlOutput) -> Bool {
+        do throws(JSONParseError) {
+            let parsed = try JSONValue(parsing: config)
+            guard case .object = parsed else {
+                output.standardError("Port config must be a JSON object, not \(parsed.typeName).\n")
+                return false
+            }
+            return true
+        } catch {
+            output.standardError("Port config is not valid JSON: \(error).\n")
+            return false
+        }
     }
 
     /// Runs the command; returns the errno of a failure.
@@ -470,18 +394,7 @@ private struct Session {
                 guard let value = loadJSON(stateDump, output: &output) else { return EINVAL }
                 guard case .object? = value["ports"]?[port] else { return ENODEV }
             case .portConfigUpdate(let port, let config):
-                // Checked here so that a typo gets a message naming it, not the daemon's
-                // bare ConfigUpdateFail.
-                do throws(JSONParseError) {
-                    let parsed = try JSONValue(parsing: config)
-                    guard case .object = parsed else {
-                        output.standardError("Port config must be a JSON object, not \(parsed.typeName).\n")
-                        return EINVAL
-                    }
-                } catch {
-                    output.standardError("Port config is not valid JSON: \(error).\n")
-                    return EINVAL
-                }
+                guard Self.isPortConfigObject(config, output: &output) else { return EINVAL }
                 _ = try call(.portConfigUpdate(port: port, config: config))
             case .portConfigDump(let port):
                 // libteamdctl refuses names longer than IFNAMSIZ without a word.

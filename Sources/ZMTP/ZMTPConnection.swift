@@ -102,28 +102,7 @@ public struct ZMTPConnection: Sendable {
                 output += ZMTPCommand.ready(socketType: socketType).frame.encoded() + held
                 held = []
             case .handshake:
-                // READY is small; a peer announcing a huge first frame is not a ZMTP peer.
-                guard let (frame, consumed) = try ZMTPFrame.decode(available, maximumSize: 65536) else { return nil }
-                inputStart += consumed
-                guard frame.isCommand else { throw .handshakeExpected("a message frame") }
-                switch try ZMTPCommand(decoding: frame.body) {
-                case .ready(let properties):
-                    guard let type = properties.value(named: "Socket-Type") else {
-                        sendError("Missing Socket-Type")
-                        throw .missingSocketType
-                    }
-                    let name = String(decoding: type, as: UTF8.self)
-                    guard socketType.accepts(name) else {
-                        sendError("Invalid socket type")
-                        throw .incompatibleSocketType(name)
-                    }
-                    peerProperties = properties
-                    state = .ready
-                case .error(let reason):
-                    throw .peerError(reason)
-                case let other:
-                    throw .handshakeExpected(other.name)
-                }
+                guard try takeReady(available) else { return nil }
             case .ready:
                 let allowance = maximumMessageSize - partsSize
                 let frame: ZMTPFrame
@@ -160,6 +139,33 @@ public struct ZMTPConnection: Sendable {
                     return message
                 }
             }
+        }
+    }
+
+    /// The peer's READY, the handshake's one command; false until its whole frame has arrived.
+    private mutating func takeReady(_ available: ArraySlice<UInt8>) throws(ZMTPError) -> Bool {
+        // READY is small; a peer announcing a huge first frame is not a ZMTP peer.
+        guard let (frame, consumed) = try ZMTPFrame.decode(available, maximumSize: 65536) else { return false }
+        inputStart += consumed
+        guard frame.isCommand else { throw .handshakeExpected("a message frame") }
+        switch try ZMTPCommand(decoding: frame.body) {
+        case .ready(let properties):
+            guard let type = properties.value(named: "Socket-Type") else {
+                sendError("Missing Socket-Type")
+                throw .missingSocketType
+            }
+            let name = String(decoding: type, as: UTF8.self)
+            guard socketType.accepts(name) else {
+                sendError("Invalid socket type")
+                throw .incompatibleSocketType(name)
+            }
+            peerProperties = properties
+            state = .ready
+            return true
+        case .error(let reason):
+            throw .peerError(reason)
+        case let other:
+            throw .handshakeExpected(other.name)
         }
     }
 }

@@ -62,8 +62,24 @@ enum Storm {
         // outside, so that the watching costs teamd nothing), and then its state dump agrees.
         guard let quiet = activity.waitUntilQuiet() else { throw LabError("teamd did not go quiet in 60 s") }
         let cpu = activity.cpuMilliseconds - cpuBefore
+        let (stateRight, settled, stateLate) = try settledState(stateDump: { try client.stateDump() }, ports: ports,
+                                                                expectUp: expectUp, quiet: quiet)
+        // For the record: does the kernel's user_linkup agree too (a teamd that skips writes leaves it stale)?
+        try team.refreshOptions()
+        let linkUp = userLinkUp(team)
+        let kernelAgrees = zip(portIndexes, expectUp).allSatisfy { linkUp.contains($0.0) == $0.1 }
+        emit([("flap_ms", last - start), ("settle_ms", stateRight ? settled - last : .nan),
+              ("total_ms", stateRight ? settled - start : .nan), ("state_right", stateRight ? 1 : 0),
+              ("teamd_cpu_ms", cpu), ("changes", Double(flaps * peers.count * 2 + peers.count / 2)),
+              ("state_late_ms", stateLate), ("kernel_user_linkup_agrees", kernelAgrees ? 1 : 0)])
+    }
+
+    /// After teamd went quiet at `quiet`: whether its state dump shows the ports' links and watchers as
+    /// `expectUp` (asked again for up to 2 s), when it first did, and how long after `quiet` that was.
+    static func settledState(stateDump: () throws -> String, ports: [String], expectUp: [Bool], quiet: Double) throws
+        -> (right: Bool, settled: Double, late: Double) {
         var settled = quiet
-        var state = try JSONValue(parsing: try client.stateDump())
+        var state = try JSONValue(parsing: try stateDump())
         func matches(_ state: JSONValue) -> Bool {
             zip(ports, expectUp).allSatisfy { name, up in
                 state["ports"]?[name]?["link"]?["up"]?.boolValue == up
@@ -76,7 +92,7 @@ enum Storm {
             // Quiet but wrong: the daemon lost or misread events. Ask again for 2 s, then call it wrong
             // (nothing in teamd would heal it later: no event is coming).
             System.sleep(milliseconds: 100)
-            state = try JSONValue(parsing: try client.stateDump())
+            state = try JSONValue(parsing: try stateDump())
             settled = System.now()
             stateLate = settled - quiet
         }
@@ -88,14 +104,7 @@ enum Storm {
             }
             printError("labtool storm: teamd's state is wrong after the storm; link/watch up: \(summary.joined(separator: " "))")
         }
-        // For the record: does the kernel's user_linkup agree too (a teamd that skips writes leaves it stale)?
-        try team.refreshOptions()
-        let linkUp = userLinkUp(team)
-        let kernelAgrees = zip(portIndexes, expectUp).allSatisfy { linkUp.contains($0.0) == $0.1 }
-        emit([("flap_ms", last - start), ("settle_ms", stateRight ? settled - last : .nan),
-              ("total_ms", stateRight ? settled - start : .nan), ("state_right", stateRight ? 1 : 0),
-              ("teamd_cpu_ms", cpu), ("changes", Double(flaps * peers.count * 2 + peers.count / 2)),
-              ("state_late_ms", stateLate), ("kernel_user_linkup_agrees", kernelAgrees ? 1 : 0)])
+        return (stateRight, settled, stateLate)
     }
 
     /// The ports whose `user_linkup` option is true.

@@ -31,27 +31,9 @@ enum Summary {
     static func run(_ options: Options) throws {
         let rawPath = try options.string("raw")
         guard let text = System.readFile(rawPath) else { throw LabError("cannot read \(rawPath)") }
-        var rows: [Row] = []
-        var notes: [String] = []
-        for line in text.split(separator: "\n").map(String.init) {
-            if line.hasPrefix("#") { notes.append(String(line.dropFirst()).trimmed); continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 7 else { continue }
-            let key = (fields[0], fields[1])
-            var index = rows.firstIndex { $0.caseID == key.0 && $0.metric == key.1 }
-            if index == nil {
-                rows.append(Row(caseID: fields[0], metric: fields[1], unit: fields[2], better: fields[3]))
-                index = rows.count - 1
-            }
-            switch fields[4] {
-            // A run that produced no number (nan: e.g. a daemon whose state never matched) is left out;
-            // the "runs" rows count those.
-            // The reference: the C teamd, or the bonding driver in the rows that say "vs bonding".
-            case "c", "bonding": if let v = Double(fields[6]), v.isFinite { rows[index!].c.append(v); rows[index!].cByRep[fields[5]] = v }
-            case "ours": if let v = Double(fields[6]), v.isFinite { rows[index!].ours.append(v); rows[index!].oursByRep[fields[5]] = v }
-            default: rows[index!].notAvailable = true
-            }
-        }
+        let parsed = parseRows(text)
+        var rows = parsed.rows
+        let notes = parsed.notes
         rows.sort { (Int($0.caseID) ?? 99) < (Int($1.caseID) ?? 99) }
 
         let header = ["case", "metric", "unit", "better", "C median", "C min", "C max",
@@ -59,30 +41,7 @@ enum Summary {
         var table: [[String]] = []
         var csv = [header.joined(separator: ",")]
         for row in rows {
-            let cells: [String]
-            if row.unit == "runs" {
-                // A count of runs that passed a check: "k/n" for each side, no ratio.
-                func tally(_ values: [Double]) -> String { "\(Int(values.reduce(0, +)))/\(values.count)" }
-                cells = [row.caseID, row.metric, row.unit, row.better, tally(row.c), "", "",
-                         tally(row.ours), "", "", "", "", String(row.c.count), String(row.ours.count)]
-            } else if row.notAvailable || (row.c.isEmpty && row.ours.isEmpty) {
-                cells = [row.caseID, row.metric, row.unit, row.better] + [String](repeating: "n/a", count: 8)
-                    + [String(row.c.count), String(row.ours.count)]
-            } else if row.c.isEmpty || row.ours.isEmpty {
-                // One side produced no number in any run (e.g. its state never matched): show the other.
-                func side(_ values: [Double]) -> [String] {
-                    values.isEmpty ? ["none", "", ""] : [short(median(values)), short(values.min()!), short(values.max()!)]
-                }
-                cells = [row.caseID, row.metric, row.unit, row.better] + side(row.c) + side(row.ours)
-                    + ["n/a", "n/a", String(row.c.count), String(row.ours.count)]
-            } else {
-                cells = [row.caseID, row.metric, row.unit, row.better,
-                         short(median(row.c)), short(row.c.min()!), short(row.c.max()!),
-                         short(median(row.ours)), short(row.ours.min()!), short(row.ours.max()!),
-                         row.ratio.isFinite ? format(row.ratio, decimals: 2) : "n/a",
-                         row.pairedRatio.isFinite ? format(row.pairedRatio, decimals: 2) : "n/a",
-                         String(row.c.count), String(row.ours.count)]
-            }
+            let cells = Self.cells(row)
             table.append(cells)
             csv.append(cells.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ","))
         }
@@ -115,6 +74,60 @@ enum Summary {
         if !notes.isEmpty { markdown = notes.map { "- \($0)" } + [""] + markdown }
         if let path = options.optional("csv") { try write(csv.joined(separator: "\n") + "\n", to: path) }
         if let path = options.optional("md") { try write(markdown.joined(separator: "\n") + "\n", to: path) }
+    }
+
+    /// The raw file's rows (`case,metric,unit,better,side,rep,value`), merged per case and metric, and
+    /// its `#` notes.
+    static func parseRows(_ text: String) -> (rows: [Row], notes: [String]) {
+        var rows: [Row] = []
+        var notes: [String] = []
+        for line in text.split(separator: "\n").map(String.init) {
+            if line.hasPrefix("#") { notes.append(String(line.dropFirst()).trimmed); continue }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 7 else { continue }
+            let key = (fields[0], fields[1])
+            var index = rows.firstIndex { $0.caseID == key.0 && $0.metric == key.1 }
+            if index == nil {
+                rows.append(Row(caseID: fields[0], metric: fields[1], unit: fields[2], better: fields[3]))
+                index = rows.count - 1
+            }
+            switch fields[4] {
+            // A run that produced no number (nan: e.g. a daemon whose state never matched) is left out;
+            // the "runs" rows count those.
+            // The reference: the C teamd, or the bonding driver in the rows that say "vs bonding".
+            case "c", "bonding": if let v = Double(fields[6]), v.isFinite { rows[index!].c.append(v); rows[index!].cByRep[fields[5]] = v }
+            case "ours": if let v = Double(fields[6]), v.isFinite { rows[index!].ours.append(v); rows[index!].oursByRep[fields[5]] = v }
+            default: rows[index!].notAvailable = true
+            }
+        }
+        return (rows, notes)
+    }
+
+    /// One row of the CSV and table: a tally for "runs", n/a, one side only, or both with their ratios.
+    static func cells(_ row: Row) -> [String] {
+        if row.unit == "runs" {
+            // A count of runs that passed a check: "k/n" for each side, no ratio.
+            func tally(_ values: [Double]) -> String { "\(Int(values.reduce(0, +)))/\(values.count)" }
+            return [row.caseID, row.metric, row.unit, row.better, tally(row.c), "", "",
+                    tally(row.ours), "", "", "", "", String(row.c.count), String(row.ours.count)]
+        } else if row.notAvailable || (row.c.isEmpty && row.ours.isEmpty) {
+            return [row.caseID, row.metric, row.unit, row.better] + [String](repeating: "n/a", count: 8)
+                + [String(row.c.count), String(row.ours.count)]
+        } else if row.c.isEmpty || row.ours.isEmpty {
+            // One side produced no number in any run (e.g. its state never matched): show the other.
+            func side(_ values: [Double]) -> [String] {
+                values.isEmpty ? ["none", "", ""] : [short(median(values)), short(values.min()!), short(values.max()!)]
+            }
+            return [row.caseID, row.metric, row.unit, row.better] + side(row.c) + side(row.ours)
+                + ["n/a", "n/a", String(row.c.count), String(row.ours.count)]
+        } else {
+            return [row.caseID, row.metric, row.unit, row.better,
+                    short(median(row.c)), short(row.c.min()!), short(row.c.max()!),
+                    short(median(row.ours)), short(row.ours.min()!), short(row.ours.max()!),
+                    row.ratio.isFinite ? format(row.ratio, decimals: 2) : "n/a",
+                    row.pairedRatio.isFinite ? format(row.pairedRatio, decimals: 2) : "n/a",
+                    String(row.c.count), String(row.ours.count)]
+        }
     }
 
     /// Three significant digits, no exponent.

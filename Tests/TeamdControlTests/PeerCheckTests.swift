@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestSupport
 import Testing
 @testable import TeamdControl
 
@@ -100,7 +101,7 @@ struct PeerCheckTests {
 
     @Test("the UNIX socket keeps at most its cap of clients: a new one replaces the least recently active")
     func connectionCap() throws {
-        let directory = TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
         let server = try UnixControlServer(path: directory.file("cap.sock"), maximumConnections: 3)
         let first = try RawClient(path: server.path)
         _ = server.handleReadable(server.listeningDescriptor)

@@ -9,32 +9,6 @@ import Testing
 @testable import TeamdctlCLI
 import TestSupport
 
-/// A fresh directory under /tmp for one test's socket.
-final class TemporaryDirectory {
-    let path: String
-
-    init() {
-        var template = Array("/tmp/teamdctl-test.XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        path = made.map { String(cString: $0) } ?? "/tmp"
-    }
-
-    deinit {
-        if let directory = opendir(path) {
-            while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-                }
-                if name != "." && name != ".." { unlink(path + "/" + name) }
-            }
-            closedir(directory)
-        }
-        rmdir(path)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-}
-
 /// A raw SOCK_SEQPACKET client, for sending exactly the bytes a test wants.
 final class RawClient {
     let descriptor: Int32
@@ -87,7 +61,7 @@ extension ServerThread {
 struct SocketTests {
     @Test("the socket file is root-only while served and removed at close")
     func socketFile() throws {
-        let directory = TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
         let path = directory.file("team0.sock")
         let server = try UnixControlServer(path: path)
         let mode = try #require(fileMode(path))
@@ -99,7 +73,7 @@ struct SocketTests {
 
     @Test("a stale socket is replaced; a live one or a plain file is left alone")
     func existingFiles() throws {
-        let directory = TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
         let path = directory.file("team0.sock")
         // A socket bound and closed without unlinking: what a killed daemon leaves.
         let stale = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue), 0)
@@ -130,7 +104,7 @@ struct SocketTests {
 
     @Test("requests are decoded per connection and replies go to the right client")
     func requestsAndReplies() throws {
-        let directory = TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
         let server = try UnixControlServer(path: directory.file("t.sock"))
         let first = try RawClient(path: server.path)
         let second = try RawClient(path: server.path)
@@ -156,7 +130,7 @@ struct SocketTests {
 
     @Test("several queued requests on one connection are all read")
     func pipelinedRequests() throws {
-        let directory = TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
         let server = try UnixControlServer(path: directory.file("t.sock"))
         let client = try RawClient(path: server.path)
         _ = server.handleReadable(server.listeningDescriptor)
@@ -172,7 +146,7 @@ struct SocketTests {
 
     @Test("malformed requests get an error reply and the server serves the next client")
     func malformedRequests() throws {
-        let directory = TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
         let server = try UnixControlServer(path: directory.file("t.sock"), maximumRequestSize: 4096)
         let bad = try RawClient(path: server.path)
         _ = server.handleReadable(server.listeningDescriptor)
@@ -217,7 +191,7 @@ struct SocketTests {
 
     @Test("a half-closed connection still gets its reply, then is closed")
     func halfClosed() throws {
-        let directory = TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
         let server = try UnixControlServer(path: directory.file("t.sock"))
         let client = try RawClient(path: server.path)
         _ = server.handleReadable(server.listeningDescriptor)
@@ -239,7 +213,7 @@ struct SocketTests {
 
     @Test("a client that disconnects without a word is closed")
     func disconnect() throws {
-        let directory = TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
         let server = try UnixControlServer(path: directory.file("t.sock"))
         var client: RawClient? = try RawClient(path: server.path)
         _ = server.handleReadable(server.listeningDescriptor)
@@ -257,7 +231,7 @@ struct SocketTests {
 
     @Test("a reply larger than the default socket buffer arrives whole")
     func largeReply() throws {
-        let directory = TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
         let server = try UnixControlServer(path: directory.file("t.sock"))
         let thread = ServerThread(server: server) { _ in
             .success("\"" + String(repeating: "z", count: 300_000) + "\"")
@@ -270,7 +244,7 @@ struct SocketTests {
 
     @Test("the client calls every method and gets typed errors with code and message")
     func clientMethods() throws {
-        let directory = TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
         let server = try UnixControlServer(path: directory.file("team0.sock"))
         let thread = ServerThread(server: server) { request in
             switch request {
@@ -322,7 +296,7 @@ struct SocketTests {
 
     @Test("no server: connect fails with the path and errno")
     func noServer() throws {
-        let directory = TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
         let path = directory.file("none.sock")
         #expect(throws: TeamdControlError.connectFailed(path: path, errno: ENOENT)) {
             try UnixControlTransport(path: path)
@@ -335,7 +309,7 @@ struct SocketTests {
 
     @Test("a server that does not answer makes the call time out")
     func timeout() throws {
-        let directory = TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
         let server = try UnixControlServer(path: directory.file("t.sock"))
         let transport = try UnixControlTransport(path: server.path, timeout: .milliseconds(50))
         _ = server.handleReadable(server.listeningDescriptor)
@@ -345,7 +319,7 @@ struct SocketTests {
 
     @Test("a server that closes the connection instead of answering")
     func closedByServer() throws {
-        let directory = TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
         let server = try UnixControlServer(path: directory.file("t.sock"))
         let transport = try UnixControlTransport(path: server.path)
         _ = server.handleReadable(server.listeningDescriptor)
@@ -355,7 +329,7 @@ struct SocketTests {
 
     @Test("a reply that is not a reply is a typed error")
     func malformedReply() throws {
-        let directory = TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
         let server = try UnixControlServer(path: directory.file("t.sock"))
         let transport = try UnixControlTransport(path: server.path)
         _ = server.handleReadable(server.listeningDescriptor)

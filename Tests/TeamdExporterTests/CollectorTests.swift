@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestSupport
 import Testing
 import TeamdControl
 import TeamdExporter
@@ -54,10 +55,18 @@ struct CollectorTests {
 
     @Test("the control sockets: a real teamd control server answers, a stale socket is a team that is down")
     func controlSockets() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamd-exporter-test")
         let dump = activeBackupDump(team: "teamA", pid: 42)
         let server = try UnixControlServer(path: directory.path + "/teamA.sock")
-        let serving = ServeOnce(server: server, reply: dump)
+        // Answers every StateDump with `dump`, as teamd would, until stopped.
+        let serving = ServerThread(pollSet: { (server.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }, -1) },
+                                   serve: { entries in
+                                       for entry in entries where entry.revents != 0 {
+                                           for case .request(_, let connection) in server.handleReadable(entry.fd) {
+                                               try? server.send(.success(dump), to: connection)
+                                           }
+                                       }
+                                   })
         // A socket file nobody listens on (a killed teamd), a file that is not a socket, a pid file.
         let stale = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue), 0)
         var address = sockaddr_un()
@@ -75,75 +84,11 @@ struct CollectorTests {
         let source = ControlSocketSource(runDirectory: directory.path, timeout: .seconds(5))
         #expect(source.teams() == ["teamA", "teamB"])
         let readings = TeamdCollector(source: source).read()
-        serving.join()
+        serving.stop()
         #expect(readings.map(\.team) == ["teamA", "teamB"])
         #expect(try readings[0].state.get().pid == 42)
         guard case .failure(let error) = readings[1].state else { Issue.record("teamB answered"); return }
         #expect(error.description.contains("teamB.sock"))
         #expect(ControlSocketSource(runDirectory: directory.path + "/missing").teams().isEmpty)
-    }
-}
-
-/// A directory under /tmp, removed with what is in it when the value goes.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        var template = Array("/tmp/teamd-exporter-test.XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw TextfileError(operation: "mkdtemp", path: "/tmp", errno: errno) }
-        path = String(cString: made)
-    }
-
-    func write(_ name: String, _ text: String) {
-        let file = fopen(path + "/" + name, "w")
-        fputs(text, file)
-        fclose(file)
-    }
-
-    deinit {
-        guard let directory = opendir(path) else { return }
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { unlink(path + "/" + name) }
-        }
-        closedir(directory)
-        rmdir(path)
-    }
-}
-
-/// Serves one StateDump request on a thread, as teamd would.
-final class ServeOnce: @unchecked Sendable {
-    private var thread = pthread_t()
-
-    init(server: UnixControlServer, reply: String) {
-        let context = Unmanaged.passRetained(Box(server: server, reply: reply)).toOpaque()
-        pthread_create(&thread, nil, { raw in
-            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            var answered = false
-            while !answered {
-                var entries = box.server.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-                guard poll(&entries, nfds_t(entries.count), 5000) > 0 else { return nil }
-                for entry in entries where entry.revents != 0 {
-                    for event in box.server.handleReadable(entry.fd) {
-                        if case .request(_, let connection) = event {
-                            try? box.server.send(.success(box.reply), to: connection)
-                            answered = true
-                        }
-                    }
-                }
-            }
-            return nil
-        }, context)
-    }
-
-    func join() { pthread_join(thread, nil) }
-
-    private final class Box {
-        let server: UnixControlServer
-        let reply: String
-        init(server: UnixControlServer, reply: String) {
-            self.server = server
-            self.reply = reply
-        }
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestSupport
 import Testing
 import TeamdExporter
 
@@ -97,7 +98,7 @@ struct HTTPServerTests {
 
     @Test("the textfile: written whole under its name, no temporary file left; a missing directory names it")
     func textfile() throws {
-        let directory = try TemporaryDirectory()
+        let directory = TemporaryDirectory(prefix: "teamd-exporter-test")
         let writer = TextfileWriter(directory: directory.path)
         try writer.write("first\n")
         try writer.write("# TYPE x gauge\nx 1\n")
