@@ -129,6 +129,8 @@ enum Soak {
 }
 
 /// SplitMix64: a fixed, seeded sequence, so that every soak run flaps the same ports in the same order.
+/// A copy of TestSupport's `SeededGenerator` on purpose: labtool ships to the lab guest as an executable
+/// and cannot depend on a test-support target (nor should tests' helpers become a product library).
 struct SplitMix {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
