@@ -13,11 +13,14 @@ for runner in roundrobin broadcast random; do
     wait_until 10 sh -c "$C_TEAMDCTL team0 state dump | jq -e '[.ports[].link_watches.up] == [true, true]'"
     wait_until 10 ping -c1 -W1 192.0.2.2
     for p in tp0p tp1p; do
-        ip netns exec sw tcpdump -l -n -i $p 'icmp[icmptype] == icmp-echo' > /tmp/$p.txt 2>/dev/null &
+        ip netns exec sw tcpdump -l -n -i $p 'icmp[icmptype] == icmp-echo' > /tmp/$p.txt 2>/tmp/$p.err &
     done
-    sleep 1.5
+    for p in tp0p tp1p; do wait_until 30 grep -q 'listening on' /tmp/$p.err; done
     ping -q -c $N -i 0.02 192.0.2.2 > /dev/null || true
-    sleep 0.5
+    # Every request seen once at least (broadcast: on both ports); the last ones may still be in flight.
+    wait_until 5 sh -c "[ \$(cat /tmp/tp0p.txt /tmp/tp1p.txt | grep -c ICMP) -ge $N ]"
+    [ $runner != broadcast ] || wait_until 5 sh -c "[ \$(grep -c ICMP /tmp/tp0p.txt) -ge $N ] && [ \$(grep -c ICMP /tmp/tp1p.txt) -ge $N ]"
+    sleep 0.2   # a frame sent twice (the failure "each frame once" looks for) would follow at once
     kill %?tcpdump 2>/dev/null || pkill tcpdump || true
     wait 2>/dev/null || true
     a=$(grep -c ICMP /tmp/tp0p.txt || true) b=$(grep -c ICMP /tmp/tp1p.txt || true)
