@@ -29,7 +29,7 @@ grown() {
 event() {
     local pattern=$1; shift
     local c o
-    c=$(grep -c -- "$pattern" /tmp/c.mon) o=$(grep -c -- "$pattern" /tmp/our.mon)
+    c=$(grep -c -- "$pattern" /tmp/c.mon || true) o=$(grep -c -- "$pattern" /tmp/our.mon || true)
     "$@"
     wait_until 20 grown "$pattern" "$c" "$o"
 }
