@@ -38,6 +38,11 @@ extension AggregateDevice {
     /// Every queued change, without blocking.
     public func drainEvents() throws -> [TeamEvent] { try drainEvents(maxReads: .max) }
 
+    /// The cached instance of a known option, team-wide or of `port`.
+    public func option(_ name: TeamOptionName, port: UInt32? = nil) -> TeamOption? {
+        option(named: name.rawValue, port: port, arrayIndex: nil)
+    }
+
     public func option(named name: String, port: UInt32? = nil) -> TeamOption? {
         option(named: name, port: port, arrayIndex: nil)
     }

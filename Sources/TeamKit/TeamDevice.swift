@@ -70,11 +70,6 @@ public final class TeamDevice {
         option(TeamOptionID(name: name, portIndex: port, arrayIndex: arrayIndex))
     }
 
-    /// The cached instance of a known option, team-wide or of `port`.
-    public func option(_ name: TeamOptionName, port: UInt32? = nil, arrayIndex: UInt32? = nil) -> TeamOption? {
-        option(TeamOptionID(name, port: port, arrayIndex: arrayIndex))
-    }
-
     /// The cached ports.
     public func ports() -> [TeamPortStatus] { portCache }
 

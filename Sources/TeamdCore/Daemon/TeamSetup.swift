@@ -127,7 +127,7 @@ struct OpenedTeam {
     /// The team-wide option writes of start-up: the runner's mode, unless the device (taken over) is in
     /// it already, where setting it again would fail with ports present.
     static func modeWrites(for mode: String, on device: any AggregateDevice) -> [TeamAction] {
-        if case .string(let current)? = device.option(named: TeamOptionName.mode.rawValue)?.value, current == mode { return [] }
+        if case .string(let current)? = device.option(.mode)?.value, current == mode { return [] }
         return [.setOption(TeamOptionID(.mode), .string(mode))]
     }
 
