@@ -63,8 +63,8 @@ final class PortRegistry {
         let port = TeamPort(name: link.name, index: index, originalAddress: original, address: address,
                             settings: settings, kernelLink: status, isEnabled: isEnabledInKernel(index))
         // The per-port options the kernel registers tell what it can: rx_enabled/tx_enabled (Decoupled.swift).
-        if team.option(named: "enabled", port: index) != nil {
-            model.engine.kernelSeparatesRxTx = team.option(named: "tx_enabled", port: index) != nil
+        if team.option(.enabled, port: index) != nil {
+            model.engine.kernelSeparatesRxTx = team.option(.txEnabled, port: index) != nil
         }
         let watchers = try openSockets(for: port)
         model.document.portAdded(link.name)
