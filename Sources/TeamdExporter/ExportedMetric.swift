@@ -88,16 +88,18 @@ extension ExportedMetric {
     public static let lacpReceiveErrors = ExportedMetric(
         "teamd_lacp_rx_errors_total", .counter, labels: port,
         help: "LACPDUs received on the port with errors, dropped (OpenConfig lacp-rx-errors).")
-    public static let lacpTimeoutTransitions = ExportedMetric(
-        "teamd_lacp_timeout_transitions_total", .counter, labels: port,
-        help: "Times the port's LACP timeout changed between fast and slow (OpenConfig lacp-timeout-transitions).")
+    public static let lacpMarkersIn = ExportedMetric(
+        "teamd_lacp_marker_in_pkts_total", .counter, labels: port, help: "Marker PDUs received on the port.")
+    public static let lacpPartnerChurns = ExportedMetric(
+        "teamd_lacp_partner_churn_total", .counter, labels: port,
+        help: "Times the port's LACP partner stayed out of sync for 60 s (802.1AX partner churn).")
 
     /// Every family, in the order of the documentation.
     public static let all: [ExportedMetric] = [
         bondingSlaves, bondingActive, up, restarts, info, portLinkUp, portUp, linkWatchUp, linkWatchDowns,
         linkWatchMissed, activePort, lacpActorState, lacpPartnerState, lacpPartnerInfo, lacpSelected,
         lacpAggregatorID, lacpAggregatorSelected, lacpReceiveState, lacpInPackets, lacpOutPackets,
-        lacpReceiveErrors, lacpTimeoutTransitions,
+        lacpReceiveErrors, lacpMarkersIn, lacpPartnerChurns,
     ]
 }
 

@@ -72,7 +72,7 @@ extension LACPPortSnapshot {
         if let counters = try runner.object("statistics") {
             let values = try LACPStatistics.keys.map { key throws(StateDumpError) in try counters.integer(key) }
             statistics = LACPStatistics(inPackets: values[0], outPackets: values[1], receiveErrors: values[2],
-                                        timeoutTransitions: values[3])
+                                        markers: values[3], partnerChurns: values[4])
         }
     }
 }

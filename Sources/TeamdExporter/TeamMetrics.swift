@@ -80,7 +80,8 @@ extension SampleWriter {
         if let statistics = lacp.statistics {
             let counters: [(ExportedMetric, Int64?)] = [
                 (.lacpInPackets, statistics.inPackets), (.lacpOutPackets, statistics.outPackets),
-                (.lacpReceiveErrors, statistics.receiveErrors), (.lacpTimeoutTransitions, statistics.timeoutTransitions),
+                (.lacpReceiveErrors, statistics.receiveErrors), (.lacpMarkersIn, statistics.markers),
+                (.lacpPartnerChurns, statistics.partnerChurns),
             ]
             for case let (metric, value?) in counters { count(metric, labels, value) }
         }

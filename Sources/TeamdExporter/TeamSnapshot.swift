@@ -111,27 +111,34 @@ public struct LACPPortSnapshot: Sendable, Equatable {
     }
 }
 
-/// LACPDU counters of one port (`ports.NAME.runner.statistics`), with the meaning of OpenConfig's
-/// `openconfig-lacp` member counters of the same names.
+/// LACPDU counters of one port, read from what our lacp runner writes under `ports.NAME.runner.statistics`
+/// (the names of SONiC's teamd, sonic-buildimage PR 23380), exported with the meaning of OpenConfig's
+/// `openconfig-lacp` member counters. The C teamd keeps none.
 public struct LACPStatistics: Sendable, Equatable {
-    /// `lacp_in_pkts`: LACPDUs received (lacp-in-pkts).
+    /// `lacpdu_rx_stats`: LACPDUs received (lacp-in-pkts).
     public var inPackets: Int64?
-    /// `lacp_out_pkts`: LACPDUs sent (lacp-out-pkts).
+    /// `lacpdu_tx_stats`: LACPDUs sent (lacp-out-pkts).
     public var outPackets: Int64?
-    /// `lacp_rx_errors`: LACPDUs received with errors, dropped (lacp-rx-errors).
+    /// `lacpdu_illegal_pkts`: LACP frames that did not decode or carried an illegal retry count, dropped
+    /// (lacp-rx-errors).
     public var receiveErrors: Int64?
-    /// `lacp_timeout_transitions`: times the port's LACP timeout changed (lacp-timeout-transitions).
-    public var timeoutTransitions: Int64?
+    /// `marker_pdu_rx_stats`: Marker PDUs received (no OpenConfig counter).
+    public var markers: Int64?
+    /// `partner_churn_count`: times the partner churn machine found the partner churned (802.1AX
+    /// aggPortDebugPartnerChurnCount).
+    public var partnerChurns: Int64?
 
     /// The keys read under `statistics`, in the order of the properties.
-    public static let keys = ["lacp_in_pkts", "lacp_out_pkts", "lacp_rx_errors", "lacp_timeout_transitions"]
+    public static let keys = ["lacpdu_rx_stats", "lacpdu_tx_stats", "lacpdu_illegal_pkts", "marker_pdu_rx_stats",
+                              "partner_churn_count"]
 
     public init(inPackets: Int64? = nil, outPackets: Int64? = nil, receiveErrors: Int64? = nil,
-                timeoutTransitions: Int64? = nil) {
+                markers: Int64? = nil, partnerChurns: Int64? = nil) {
         self.inPackets = inPackets
         self.outPackets = outPackets
         self.receiveErrors = receiveErrors
-        self.timeoutTransitions = timeoutTransitions
+        self.markers = markers
+        self.partnerChurns = partnerChurns
     }
 }
 

@@ -115,13 +115,15 @@ struct MetricsTests {
     func counters() throws {
         let dump = """
             {"ports": {"eth0": {"runner": {"aggregator": {"id": 4, "selected": true}, "selected": true, "state": "current",
-             "statistics": {"lacp_in_pkts": 12, "lacp_out_pkts": 13, "lacp_rx_errors": 1}}}}}
+             "statistics": {"lacpdu_rx_stats": 12, "lacpdu_tx_stats": 13, "lacpdu_illegal_pkts": 1, "marker_pdu_rx_stats": 2,
+             "partner_churn_count": 3}}}}}
             """
         let text = try Self.exposition(team: "bond9", dump: dump)
         #expect(text.samples[#"teamd_lacp_in_pkts_total{team="bond9",port="eth0"}"#] == 12)
         #expect(text.samples[#"teamd_lacp_out_pkts_total{team="bond9",port="eth0"}"#] == 13)
         #expect(text.samples[#"teamd_lacp_rx_errors_total{team="bond9",port="eth0"}"#] == 1)
-        #expect(text.family("teamd_lacp_timeout_transitions_total").isEmpty)
+        #expect(text.samples[#"teamd_lacp_marker_in_pkts_total{team="bond9",port="eth0"}"#] == 2)
+        #expect(text.samples[#"teamd_lacp_partner_churn_total{team="bond9",port="eth0"}"#] == 3)
         #expect(text.type["teamd_lacp_in_pkts_total"] == "counter")
         #expect(text.problems.isEmpty)
     }

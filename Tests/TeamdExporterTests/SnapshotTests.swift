@@ -1,4 +1,5 @@
 import Testing
+import TeamJSON
 import TeamdExporter
 
 @Suite("state dump to snapshot")
@@ -43,15 +44,44 @@ struct SnapshotTests {
         #expect(snapshot.activePort == "")
     }
 
-    @Test("LACPDU counters are read when the dump has them")
+    @Test("LACPDU counters are read under the names our lacp runner writes (a dump of our teamd in the lab)")
     func statistics() throws {
+        let snapshot = try TeamSnapshot(team: "team2", stateDump: try #require(Fixtures.ours("ours-lacp")))
+        let tp4 = try #require(snapshot.ports.first { $0.name == "tp4" }?.lacp)
+        let counters = try #require(tp4.statistics)
+        // The dump's own numbers, for the fields the runner keeps (lacpdu_rx_stats, ...).
+        let written = try #require(Fixtures.ours("ours-lacp").flatMap(Self.statistics(of: "tp4")))
+        #expect(counters == LACPStatistics(inPackets: written["lacpdu_rx_stats"], outPackets: written["lacpdu_tx_stats"],
+                                           receiveErrors: written["lacpdu_illegal_pkts"],
+                                           markers: written["marker_pdu_rx_stats"],
+                                           partnerChurns: written["partner_churn_count"]))
+        #expect((counters.inPackets ?? 0) > 0 && (counters.outPackets ?? 0) > 0)
+        #expect(counters.receiveErrors == 0)
+        #expect(tp4.receiveState == "current")
+    }
+
+    @Test("LACPDU counters are read when the dump has them")
+    func statisticsByName() throws {
         let dump = """
             {"ports": {"eth0": {"runner": {"aggregator": {"id": 4, "selected": true}, "selected": true, "state": "current",
-             "statistics": {"lacp_in_pkts": 12, "lacp_out_pkts": 13, "lacp_rx_errors": 1, "lacp_timeout_transitions": 2}}}}}
+             "statistics": {"lacpdu_rx_stats": 12, "lacpdu_tx_stats": 13, "lacpdu_illegal_pkts": 1, "marker_pdu_rx_stats": 3,
+             "partner_churn_count": 2, "last_lacpdu_rx_time": "N/A"}}}}}
             """
         let lacp = try #require(try TeamSnapshot(team: "t", stateDump: dump).ports.first?.lacp)
-        #expect(lacp.statistics == LACPStatistics(inPackets: 12, outPackets: 13, receiveErrors: 1, timeoutTransitions: 2))
+        #expect(lacp.statistics == LACPStatistics(inPackets: 12, outPackets: 13, receiveErrors: 1, markers: 3, partnerChurns: 2))
         #expect(lacp.actorState == nil)
+    }
+
+    /// The integers under `ports.PORT.runner.statistics` of a dump, read with TeamJSON directly.
+    static func statistics(of port: String) -> (String) -> [String: Int64]? {
+        { text in
+            guard let root = try? JSONValue(parsing: text),
+                  let statistics = root["ports"]?[port]?["runner"]?["statistics"]?.objectValue
+            else { return nil }
+            var values: [String: Int64] = [:]
+            for member in statistics.members { if case .integer(let value) = member.value { values[member.key] = value } }
+            return values
+        }
     }
 
     @Test("a wrongly typed field is an error naming its path", arguments: [
@@ -86,8 +116,8 @@ struct SnapshotTests {
         #expect(throws: StateDumpError(path: "ports.p1.runner.aggregator.id", reason: "expected an integer, got string")) {
             try TeamSnapshot(team: "t", stateDump: dump)
         }
-        let statistics = #"{"ports": {"p1": {"runner": {"aggregator": {}, "statistics": {"lacp_in_pkts": 1.5}}}}}"#
-        #expect(throws: StateDumpError(path: "ports.p1.runner.statistics.lacp_in_pkts", reason: "expected an integer, got real")) {
+        let statistics = #"{"ports": {"p1": {"runner": {"aggregator": {}, "statistics": {"lacpdu_rx_stats": 1.5}}}}}"#
+        #expect(throws: StateDumpError(path: "ports.p1.runner.statistics.lacpdu_rx_stats", reason: "expected an integer, got real")) {
             try TeamSnapshot(team: "t", stateDump: statistics)
         }
     }

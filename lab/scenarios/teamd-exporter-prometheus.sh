@@ -4,7 +4,8 @@
 # exporter every second and evaluates node-mixin's NodeBondingDegraded rule unchanged. After one port's
 # peer of team1 is cut, node_bonding_active{master="team1"} drops to 1 and the alert's expression is true
 # for team1 and not for team0. Then: a teamd restart is counted, --textfile writes the same exposition,
-# and a bad flag is refused. With a directory argument, the state dumps are saved there as the unit tests'
+# the LACPDU counters of a lacp team (team2, against the bonding driver's 802.3ad) equal tcpdump's counts
+# over one session of a link, and a bad flag is refused. With a directory argument, the state dumps are saved there as the unit tests'
 # fixtures (Tests/TeamdExporterTests/Fixtures).
 . "$(dirname "$0")/../lib.sh"
 RECORD=${1:-}
@@ -99,6 +100,53 @@ promtool check metrics < /tmp/textfile/teamd.prom || fail "the textfile does not
 grep -q '^node_bonding_active{master="team1"} 1' /tmp/textfile/teamd.prom || fail "textfile: $(cat /tmp/textfile/teamd.prom)"
 expect_eq "files in the textfile directory" "teamd.prom" "$(ls -A /tmp/textfile)"
 log "--textfile wrote teamd.prom with the same metrics, no temporary file left"
+
+# LACPDU counters against tcpdump: team2 runs lacp over tp4 and tp5 against the bonding driver (802.3ad)
+# in the peer namespace. tp4's link goes through one session (down, counters cleared, capture, up, converge,
+# down: a quiet wire at both ends); the exporter's counters then equal the frames tcpdump saw each way.
+for i in 4 5; do veth_pair "tp$i" "tp${i}p" peer; ip -n peer link set "tp${i}p" down; done
+ip -n peer link add bond0 type bond mode 802.3ad lacp_rate fast miimon 100
+ip -n peer link set tp4p master bond0
+ip -n peer link set tp5p master bond0
+ip -n peer link set bond0 up
+port_mac=$(cat /sys/class/net/tp4/address)
+start_teamd ours team2 '{"runner":{"name":"lacp","fast_rate":true},"ports":{"tp4":{},"tp5":{}}}'
+ip link set team2 up
+# lacp_is PORT JQ-EXPR: whether the expression holds for ports.PORT.runner of team2's state dump.
+lacp_is() { $C_TEAMDCTL team2 state dump | jq -e ".ports.\"$1\".runner | $2" >/dev/null; }
+# counter NAME: the exporter's sample of NAME for team2's tp4.
+counter() { metrics http://127.0.0.1:8326/metrics | sed -n "s/^$1{team=\"team2\",port=\"tp4\"} //p"; }
+# frames FILTER: LACPDUs of the capture that match.
+frames() { tcpdump -n -r /tmp/tp4.pcap "$1" 2>/dev/null | wc -l; }
+wait_until 30 lacp_is tp4 '.selected and .state == "current" and .aggregator.selected'
+wait_until 30 lacp_is tp5 '.selected and .state == "current" and .aggregator.selected'
+[ -n "$RECORD" ] && $C_TEAMDCTL team2 state dump > "$RECORD/ours-lacp.json"
+ip -n peer link set tp4p down
+wait_until 10 lacp_is tp4 '.state == "disabled"'
+$C_TEAMDCTL team2 state item set ports.tp4.runner.statistics.clear true || fail "clearing tp4's counters failed"
+expect_eq "cleared counters in, out, errors" "0 0 0" \
+    "$(counter teamd_lacp_in_pkts_total) $(counter teamd_lacp_out_pkts_total) $(counter teamd_lacp_rx_errors_total)"
+tcpdump -n -U -i tp4 -w /tmp/tp4.pcap 'ether proto 0x8809' 2>/tmp/tp4.err &
+dump=$!
+wait_until 30 grep -q 'listening on' /tmp/tp4.err
+ip -n peer link set tp4p up
+wait_until 30 lacp_is tp4 '.selected and .state == "current" and .aggregator.selected'
+# A few fast periods of LACPDUs both ways, then the link goes.
+partner_spoke() { (( $(frames "not ether src $port_mac") >= 4 )); }
+wait_until 20 partner_spoke
+ip -n peer link set tp4p down
+wait_until 10 lacp_is tp4 '.state == "disabled"'
+# counters_match: the exporter's counters equal the capture's counts (the wire is quiet now; the last
+# frames may still be on their way into the pcap).
+counters_match() {
+    [ "$(counter teamd_lacp_in_pkts_total)" = "$(frames "not ether src $port_mac")" ] &&
+        [ "$(counter teamd_lacp_out_pkts_total)" = "$(frames "ether src $port_mac")" ]
+}
+for _ in $(seq 100); do counters_match && break; sleep 0.05; done
+counters_match || fail "exporter in/out $(counter teamd_lacp_in_pkts_total)/$(counter teamd_lacp_out_pkts_total), tcpdump in/out $(frames "not ether src $port_mac")/$(frames "ether src $port_mac")"
+kill "$dump"; wait "$dump" 2>/dev/null || true
+expect_eq "teamd_lacp_rx_errors_total" 0 "$(counter teamd_lacp_rx_errors_total)"
+log "team2 (lacp vs 802.3ad): tp4's LACPDUs in one session, exporter = tcpdump: $(counter teamd_lacp_in_pkts_total) in, $(counter teamd_lacp_out_pkts_total) out, 0 errors"
 
 # Bad flags: exit 1, the flag named.
 set +e
