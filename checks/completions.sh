@@ -36,7 +36,7 @@ expect() {
 expect "teamdctl " "lag1 team0"
 expect "teamdctl t" "team0"
 expect "teamdctl --" "--force-dbus --force-usock --force-zmq= --help --oneline --verbose"
-expect "teamdctl -o team0 " "config port state"
+expect "teamdctl -o team0 " "config monitor port state"
 expect "teamdctl team0 st" "state"
 expect "teamdctl team0 config dump " "actual noports"
 expect "teamdctl team0 state " "dump item view"

@@ -59,7 +59,7 @@ _teamdctl() {
     fi
     local choices=""
     case "${words[*]}" in
-    "") choices="config state port" ;;
+    "") choices="config state port monitor" ;;
     config) choices="dump" ;;
     "config dump") choices="noports actual" ;;
     state) choices="dump view item" ;;

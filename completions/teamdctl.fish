@@ -57,7 +57,7 @@ function __teamdctl_next
     set -l team $w[1]
     switch "$w[2..-1]"
         case ''
-            printf '%s\n' config state port
+            printf '%s\n' config state port monitor
         case config
             echo dump
         case 'config dump'

@@ -402,6 +402,8 @@ struct Session {
                 let text = try call(.portConfigDump(port: port))
                 guard let value = loadJSON(text, output: &output) else { return EINVAL }
                 dump(value, output: &output)
+            case .monitor:
+                return try monitor(output: &output)
             }
         } catch {
             output.standardError(methodCallMessages(error))

@@ -26,6 +26,8 @@ public enum TeamdctlCommand: Hashable, Sendable {
     case portConfigUpdate(port: String, config: String)
     /// `port config dump PORTDEV`
     case portConfigDump(port: String)
+    /// `monitor` (ours): the event stream, one JSON object per line, until teamd stops.
+    case monitor
 
     /// Finds the command in the words after the device name, as the C tool does: each
     /// word selects the first command at its level whose name starts with it (so `s`
@@ -52,9 +54,10 @@ public enum TeamdctlCommand: Hashable, Sendable {
     }
 
     /// The command lines the help lists, one per command that runs
-    /// (e.g. `port config update PORTDEV PORTCONFIG`).
+    /// (e.g. `port config update PORTDEV PORTCONFIG`): the C tool's, byte for byte; `monitor`, which it
+    /// does not have, is in the man page only.
     public static var usageLines: [String] {
-        CommandNode.table.filter(\.runs).map { node in
+        CommandNode.table.filter { $0.runs && $0.id != .monitor }.map { node in
             (node.path + node.parameters).joined(separator: " ")
         }
     }
@@ -85,6 +88,7 @@ private struct CommandNode {
         case config, configDump, configDumpNoPorts, configDumpActual
         case state, stateDump, stateView, stateItem, stateItemGet, stateItemSet
         case port, portAdd, portRemove, portPresent, portConfig, portConfigUpdate, portConfigDump
+        case monitor
     }
 
     var id: ID
@@ -135,5 +139,6 @@ private struct CommandNode {
                     make: { .portConfigUpdate(port: $0[0], config: $0[1]) }),
         CommandNode(id: .portConfigDump, parent: .portConfig, name: "dump", parameters: ["PORTDEV"],
                     make: { .portConfigDump(port: $0[0]) }),
+        CommandNode(id: .monitor, parent: nil, name: "monitor", make: { _ in .monitor }),
     ]
 }

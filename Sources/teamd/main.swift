@@ -8,7 +8,7 @@ import TeamdCore
 // is ready.
 let status = TeamdProcess.main(arguments: CommandLine.arguments, kernel: .system) { device, options, log in
     var transports: [any ControlTransport] = []
-    if options.unixSocket { transports.append(try ControlEndpoint.unixSocket(deviceName: device)) }
+    if options.unixSocket { transports.append(try ControlEndpoint.unixSocket(deviceName: device, log: log)) }
     if let address = options.zmqAddress { transports.append(try ControlEndpoint.zeroMQ(address: address, log: log)) }
     if options.dbus { transports.append(try ControlEndpoint.dbus(deviceName: device, log: log)) }
     return transports

@@ -52,6 +52,14 @@ final class FakeTransport: TeamdControlTransport {
         requests.append(request)
         return try answer(request).get()
     }
+
+    /// The event stream, when the test gives one: each event, then the end of the stream.
+    var events: [String]?
+
+    func subscribe(_ onEvent: (String) -> Void) throws(TeamdControlError) {
+        guard let events else { throw .invalidArgument("the \(name) transport carries no event stream") }
+        for event in events { onEvent(event) }
+    }
 }
 
 /// Runs teamdctl against a fake system: every device in `devices` exists, and

@@ -202,6 +202,25 @@ public final class DBusControlServer {
         return events
     }
 
+    /// Emits the signal `org.libteam.teamd.Event(s event)` from `/org/libteam/teamd` carrying one event
+    /// of the stream (its JSON text), and writes what the socket takes now; the rest goes out as the
+    /// loop polls for output (the bus daemon, not teamd, holds back slow receivers). Returns why it
+    /// could not be queued, if so.
+    public func emitEvent(_ json: String) -> DBusServerError? {
+        guard let connection else { return nil }
+        let signal = DBusMessage(kind: .signal, flags: .noReplyExpected,
+                                 headerFields: [.path(TeamdDBus.objectPath), .interface(TeamdDBus.interfaceName),
+                                                .member(TeamdDBus.eventSignal)],
+                                 body: [.string(json)])
+        do throws(DBusConnectionError) {
+            _ = try connection.send(signal)
+            try connection.flush()
+        } catch {
+            return .replyFailed(member: TeamdDBus.eventSignal, errno: error.errno)
+        }
+        return nil
+    }
+
     /// Closes the connection; the bus releases the name.
     public func close() {
         if let connection {

@@ -98,6 +98,15 @@ public protocol TeamdControlTransport: AnyObject {
     /// Calls a method and waits for the reply: the payload on success (empty for
     /// methods that return nothing).
     func call(_ request: ControlRequest) throws(TeamdControlError) -> String
+    /// Subscribes to teamd's event stream and hands each event's JSON text to `onEvent` until teamd ends
+    /// the stream. Only the UNIX socket carries one (D-Bus has the `Event` signal instead).
+    func subscribe(_ onEvent: (String) -> Void) throws(TeamdControlError)
+}
+
+extension TeamdControlTransport {
+    public func subscribe(_ onEvent: (String) -> Void) throws(TeamdControlError) {
+        throw .invalidArgument("the \(name) transport carries no event stream; monitor needs the UNIX socket (-U)")
+    }
 }
 
 /// Which transport to connect with.
@@ -170,18 +179,7 @@ public final class UnixControlTransport: TeamdControlTransport {
 
     public func call(_ request: ControlRequest) throws(TeamdControlError) -> String {
         guard descriptor >= 0 else { throw .connectionClosed }
-        let message = request.encoded()
-        let sent = message.withUnsafeBytes { raw in
-            Result { () throws(Errno) in
-                try retryingInterrupts { Glibc.send(descriptor, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
-            }
-        }
-        switch sent {
-        case .success: break
-        case .failure(.wouldBlock): throw .timedOut
-        case .failure(Errno(EPIPE)), .failure(Errno(ECONNRESET)): throw .connectionClosed
-        case .failure(let error): throw .sendFailed(errno: error.rawValue)
-        }
+        try send(request.encoded())
         try waitForReply()
         let length = nextDatagramLength(descriptor)
         if length == 0 || length == -Int(ECONNRESET) { throw .connectionClosed }
@@ -200,6 +198,63 @@ public final class UnixControlTransport: TeamdControlTransport {
         switch reply {
         case .success(let payload): return payload
         case .failure(let error): throw .errorReply(error)
+        }
+    }
+
+    /// Subscribes to teamd's event stream (`ControlEventStream`) and hands each event's JSON text to
+    /// `onEvent` as it arrives, for as long as teamd keeps the connection open: returns when teamd
+    /// closes it (after its `teamd_stop` event when it stops). Waits at most `timeout` for the
+    /// subscription's reply, then without limit.
+    public func subscribe(_ onEvent: (String) -> Void) throws(TeamdControlError) {
+        guard descriptor >= 0 else { throw .connectionClosed }
+        try send(ControlEventStream.subscribeRequest)
+        try waitForReply()
+        guard case .reply(let reply) = try receiveStreamMessage() else {
+            throw .unexpectedReply("an event before the subscription's reply")
+        }
+        if case .failure(let error) = reply { throw .errorReply(error) }
+        while true {
+            do throws(Errno) {
+                guard try Poll.wait(descriptor, for: Int16(POLLIN), until: nil) else { continue }
+            } catch {
+                throw .receiveFailed(errno: error.rawValue)
+            }
+            let message: ControlEventStream.Message
+            do throws(TeamdControlError) {
+                message = try receiveStreamMessage()
+            } catch .connectionClosed {
+                return
+            }
+            if case .event(let text) = message { onEvent(text) }
+        }
+    }
+
+    private func send(_ message: [UInt8]) throws(TeamdControlError) {
+        let sent = message.withUnsafeBytes { raw in
+            Result { () throws(Errno) in
+                try retryingInterrupts { Glibc.send(descriptor, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
+            }
+        }
+        switch sent {
+        case .success: break
+        case .failure(.wouldBlock): throw .timedOut
+        case .failure(Errno(EPIPE)), .failure(Errno(ECONNRESET)): throw .connectionClosed
+        case .failure(let error): throw .sendFailed(errno: error.rawValue)
+        }
+    }
+
+    private func receiveStreamMessage() throws(TeamdControlError) -> ControlEventStream.Message {
+        let length = nextDatagramLength(descriptor)
+        if length == 0 || length == -Int(ECONNRESET) { throw .connectionClosed }
+        if length < 0 { throw .receiveFailed(errno: Int32(-length)) }
+        switch receiveDatagram(descriptor, length: length) {
+        case .success(let bytes):
+            do throws(ControlReplyError) {
+                return try ControlEventStream.decode(bytes)
+            } catch {
+                throw .malformedReply(error)
+            }
+        case .failure(let error): throw .receiveFailed(errno: error.rawValue)
         }
     }
 

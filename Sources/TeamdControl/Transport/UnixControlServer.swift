@@ -17,6 +17,8 @@ public struct ControlConnection: Hashable, Sendable, CustomStringConvertible {
 public enum ControlServerEvent: Hashable, Sendable {
     /// A client connected.
     case accepted(ControlConnection)
+    /// A client subscribed to the event stream (`ControlEventStream`); it has its success reply.
+    case subscribed(ControlConnection)
     /// A well-formed request; answer it with `send(_:to:)`.
     case request(ControlRequest, from: ControlConnection)
     /// A malformed message; the server has already sent the error reply.
@@ -37,6 +39,8 @@ public enum ControlSocketError: Error, Hashable, Sendable, CustomStringConvertib
     case notASocket(String)
     /// The connection is closed or never existed.
     case notConnected(ControlConnection)
+    /// An event subscriber whose send buffer was full (it reads too slowly, or not at all) was dropped.
+    case subscriberFellBehind(ControlConnection)
     /// A system call failed.
     case system(operation: String, errno: Int32)
 
@@ -46,6 +50,8 @@ public enum ControlSocketError: Error, Hashable, Sendable, CustomStringConvertib
         case .alreadyInUse(let path): return "usock: another process is already serving at \"\(path)\""
         case .notASocket(let path): return "usock: \"\(path)\" exists and is not a socket"
         case .notConnected(let connection): return "usock: \(connection) is not connected"
+        case .subscriberFellBehind(let connection):
+            return "usock: \(connection) dropped: an event subscriber \(UnixControlServer.subscriberBufferSize / 1024) KiB behind"
         case .system(let operation, let code): return "usock: \(operation) failed: \(Errno(code).description)"
         }
     }
@@ -84,12 +90,16 @@ public final class UnixControlServer {
     /// that a client sending a stream of requests cannot starve the daemon's loop.
     static let datagramsPerCall = 16
 
+    /// The send buffer of an event subscriber's connection: the bounded queue between teamd and a
+    /// subscriber (about a thousand events). Full, the subscriber is dropped; teamd never waits.
+    public static let subscriberBufferSize = 256 * 1024
+
     public let path: String
     /// Requests larger than this are refused with an InvalidRequest reply.
     public let maximumRequestSize: Int
     /// The listening socket, or -1 once closed.
     public private(set) var listeningDescriptor: Int32
-    private var connections: [Int32: UInt64] = [:]
+    private(set) var connections: [Int32: UInt64] = [:]
     /// The connections whose peer is not root (SO_PEERCRED at accept): each request gets
     /// `PermissionDenied` and is not decoded.
     private var refusedPeers: [Int32: PeerAdmission] = [:]
@@ -105,6 +115,8 @@ public final class UnixControlServer {
     /// pending: they get their replies, then are closed, and are not polled meanwhile
     /// (poll would report the end of stream again and again).
     private var finishedSending: Set<Int32> = []
+    /// The connections subscribed to the event stream (`UnixControlServer+Events.swift`).
+    private(set) var subscribers: Set<Int32> = []
     private var nextSerial: UInt64 = 1
     /// The socket file we created, to remove it at close only if it is still ours.
     private var boundFile: (device: UInt64, inode: UInt64)?
@@ -231,6 +243,20 @@ public final class UnixControlServer {
                 events.append(.closed(connection))
                 return events
             case .success(let message):
+                switch ControlEventStream.subscription(in: message) {
+                case .notSubscription:
+                    break
+                case .subscribe:
+                    subscribers.insert(descriptor)
+                    // The kernel doubles SO_SNDBUF's value (its bookkeeping shares the buffer).
+                    setSendBuffer(of: descriptor, to: Self.subscriberBufferSize / 2)
+                    events.append(.subscribed(connection))
+                    if let failure = replyOrDrop(.success(""), to: connection) { return events + failure }
+                    continue
+                case .invalid(let reply):
+                    if let failure = replyOrDrop(reply, to: connection) { return events + failure }
+                    continue
+                }
                 do throws(ControlRequestError) {
                     events.append(.request(try ControlRequest(decoding: message), from: connection))
                     pendingReplies[descriptor, default: 0] += 1
@@ -300,6 +326,7 @@ public final class UnixControlServer {
         connectionOrder.removeAll()
         pendingReplies.removeAll()
         finishedSending.removeAll()
+        subscribers.removeAll()
         if listeningDescriptor >= 0 {
             Glibc.close(listeningDescriptor)
             listeningDescriptor = -1
@@ -377,7 +404,7 @@ public final class UnixControlServer {
         }
     }
 
-    private func sendDatagram(_ bytes: [UInt8], on descriptor: Int32) -> Result<Int, Errno> {
+    func sendDatagram(_ bytes: [UInt8], on descriptor: Int32) -> Result<Int, Errno> {
         bytes.withUnsafeBytes { raw in
             Result { () throws(Errno) in
                 try retryingInterrupts {
@@ -388,22 +415,27 @@ public final class UnixControlServer {
     }
 
     private func growSendBuffer(of descriptor: Int32, toFit size: Int) {
-        // The kernel doubles the value and needs room for its own overhead. FORCE
-        // passes wmem_max and works for root (teamd); the plain option is the fallback.
-        var value = Int32(clamping: size + 64 * 1024)
+        // The kernel doubles the value and needs room for its own overhead.
+        setSendBuffer(of: descriptor, to: size + 64 * 1024)
+    }
+
+    /// SO_SNDBUF; FORCE passes wmem_max and works for root (teamd); the plain option is the fallback.
+    private func setSendBuffer(of descriptor: Int32, to size: Int) {
+        var value = Int32(clamping: size)
         let length = socklen_t(MemoryLayout<Int32>.size)
         if setsockopt(descriptor, SOL_SOCKET, SO_SNDBUFFORCE, &value, length) != 0 {
             _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &value, length)
         }
     }
 
-    private func drop(_ connection: ControlConnection) {
+    func drop(_ connection: ControlConnection) {
         guard connections[connection.descriptor] == connection.serial else { return }
         connections[connection.descriptor] = nil
         refusedPeers[connection.descriptor] = nil
         connectionOrder.removeAll { $0 == connection.descriptor }
         pendingReplies[connection.descriptor] = nil
         finishedSending.remove(connection.descriptor)
+        subscribers.remove(connection.descriptor)
         Glibc.close(connection.descriptor)
     }
 

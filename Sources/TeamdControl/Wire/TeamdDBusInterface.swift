@@ -11,6 +11,9 @@ public enum TeamdDBus {
     public static let interfaceName = "org.libteam.teamd"
     /// `TEAMD_DBUS_PATH`.
     public static let objectPath = "/org/libteam/teamd"
+    /// The signal carrying one event of teamd's event stream (ours; the C teamd emits none): its JSON
+    /// text, as `teamdctl T monitor` prints it.
+    public static let eventSignal = "Event"
 
     static let introspectableInterface = "org.freedesktop.DBus.Introspectable"
     static let peerInterface = "org.freedesktop.DBus.Peer"
@@ -258,6 +261,7 @@ public enum TeamdDBus {
             }
             xml += "  </method>\n"
         }
+        xml += "  <signal name=\"\(eventSignal)\">\n   <arg type=\"s\" name=\"event\"/>\n  </signal>\n"
         xml += " </interface>\n</node>\n"
         return xml
     }()

@@ -70,6 +70,8 @@ struct ControlDispatcher {
             daemon.log.error("\(name): config update failed: \(error)")
             return .failure(.configUpdateFailed)
         }
+        // Before what the update changed (reported after the request, with every other change).
+        daemon.events.publish([.configUpdated(port: name)], time: daemon.engine.wallClock())
         return .success("")
     }
 
@@ -82,6 +84,8 @@ struct ControlDispatcher {
 extension Daemon {
     /// One control request, answered.
     public func reply(to request: ControlRequest) -> ControlReply {
-        ControlDispatcher(daemon: self).reply(to: request)
+        let reply = ControlDispatcher(daemon: self).reply(to: request)
+        noteChanges()
+        return reply
     }
 }

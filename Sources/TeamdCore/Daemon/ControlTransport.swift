@@ -16,7 +16,13 @@ public protocol ControlTransport: AnyObject {
     func handleReadable(_ fd: Int32, handler: (ControlRequest) -> ControlReply)
     /// Called when `timeoutMilliseconds()` has run out.
     func handleTimeout(handler: (ControlRequest) -> ControlReply)
+    /// Passes an event of the daemon's stream to the transport's subscribers, never waiting for them.
+    func publish(_ event: TeamdEvent)
     func close()
+}
+
+extension ControlTransport {
+    public func publish(_ event: TeamdEvent) {}
 }
 
 /// A control server of TeamdControl fitted into the daemon's poll loop, what it reports logged: one
@@ -29,14 +35,16 @@ public final class ControlEndpoint: ControlTransport {
     /// Serves what is ready: on `fd`, or whatever is due when nil.
     private let serve: (_ fd: Int32?, _ handler: Handler) -> Void
     private let shutDown: () -> Void
+    private let publishEvent: (TeamdEvent) -> Void
 
     private init(descriptors: @escaping () -> [Int32], events: @escaping (Int32) -> Int16 = { _ in Int16(POLLIN) },
                  timeout: @escaping () -> Int64? = { nil }, serve: @escaping (Int32?, Handler) -> Void,
-                 close: @escaping () -> Void) {
+                 publish: @escaping (TeamdEvent) -> Void = { _ in }, close: @escaping () -> Void) {
         listDescriptors = descriptors
         self.events = events
         self.timeout = timeout
         self.serve = serve
+        publishEvent = publish
         shutDown = close
     }
 
@@ -45,15 +53,28 @@ public final class ControlEndpoint: ControlTransport {
     public func timeoutMilliseconds() -> Int64? { timeout() }
     public func handleReadable(_ fd: Int32, handler: Handler) { serve(fd, handler) }
     public func handleTimeout(handler: Handler) { serve(nil, handler) }
+    public func publish(_ event: TeamdEvent) { publishEvent(event) }
     public func close() { shutDown() }
 
     /// The UNIX socket (`/var/run/teamd/DEV.sock`), the default transport; root-only, as the C teamd's.
-    public static func unixSocket(deviceName: String) throws -> ControlEndpoint {
+    /// Subscribers of the event stream (`ControlEventStream`) are logged as they come and go.
+    public static func unixSocket(deviceName: String, log: Logger) throws -> ControlEndpoint {
         let server = try UnixControlServer(path: UnixControlServer.socketPath(teamDevice: deviceName), mode: 0o700)
+        let report = { (events: [ControlServerEvent]) in
+            for event in events {
+                switch event {
+                case .subscribed(let connection): log.debug("usock: \(connection) subscribed to events")
+                case .failed(.subscriberFellBehind(let connection)):
+                    log.warning("\(ControlSocketError.subscriberFellBehind(connection))")
+                case .failed(let error): log.debug("\(error)")
+                default: break
+                }
+            }
+        }
         return ControlEndpoint(descriptors: { server.descriptors }, serve: { fd, handler in
             guard let fd else { return }
-            _ = server.serve(readable: fd, handler: handler)
-        }, close: server.close)
+            report(server.serve(readable: fd, handler: handler))
+        }, publish: { event in report(server.publish(event: event.line)) }, close: server.close)
     }
 
     /// D-Bus (`-D`): connects to the system bus, registers `/org/libteam/teamd` and takes
@@ -82,6 +103,8 @@ public final class ControlEndpoint: ControlTransport {
                     log.error("\(error); D-Bus control is off from now on")
                 }
             }
+        }, publish: { event in
+            if let error = server.emitEvent(event.line) { log.warning("\(error)") }
         }, close: server.close)
     }
 

@@ -28,6 +28,7 @@ extension Daemon {
                 receiveFrames(from: owner.socket, index: owner.port, watcher: owner.watcher)
             }
         }
+        noteChanges()
     }
 
     /// How many netlink datagrams one loop turn reads from an event socket.
@@ -42,9 +43,11 @@ extension Daemon {
     /// Milliseconds until the next timer, or nil when none is armed.
     public func timeoutMilliseconds() -> Int? { executor.timeoutMilliseconds() }
 
-    /// Runs one step; its failure is logged and stops nothing else.
+    /// Runs one step; its failure is logged and stops nothing else. What it changed goes to the event
+    /// stream.
     private func isolated(_ what: @autoclosure () -> String, _ body: () throws -> Void) {
         do { try body() } catch { log.error("\(what()) failed: \(error)") }
+        noteChanges()
     }
 
     // MARK: Frames

@@ -53,6 +53,7 @@ public final class Daemon {
     let executor: ActionExecutor
     let registry: PortRegistry
     let hosts: ResolvedHosts
+    let events: EventPublisher
 
     public var engine: TeamEngine { model.engine }
     public var document: ConfigDocument { model.document }
@@ -110,6 +111,7 @@ public final class Daemon {
         registry = PortRegistry(model: model, executor: executor, sockets: sockets, route: opened.route,
                                 kernel: kernel, hosts: hosts, log: logger)
         executor.hasPort = { [model] in model.engine.ports[index: $0] != nil }
+        events = EventPublisher(team: options.deviceName)
     }
 
     public static func makeRunner(_ config: RunnerConfig, backend: Backend = .team) -> any Runner {
@@ -261,6 +263,24 @@ public final class Daemon {
 
     private func wrap<T>(_ body: () throws -> T) throws(PortError) -> T {
         do { return try body() } catch let error as PortError { throw error } catch { throw .failed("\(error)") }
+    }
+
+    // MARK: Events
+
+    /// Hands every later change to `sink` as it happens (the event stream); see `EventPublisher`.
+    public func subscribe(_ sink: @escaping (TeamdEvent) -> Void) {
+        events.subscribe(sink, engine: engine)
+    }
+
+    /// Reports what the last step changed; called after every step of the event path.
+    func noteChanges() {
+        events.observe(engine)
+    }
+
+    /// The last event: teamd is stopping.
+    public func announceStop() {
+        noteChanges()
+        events.publish([.stopped], time: engine.wallClock())
     }
 
     // MARK: State

@@ -199,9 +199,13 @@ public enum TeamdProcess {
         let systemd = SystemdNotifier()  // nil unless systemd started us with NOTIFY_SOCKET
         systemd?.notify("READY=1")
 
+        daemon.subscribe { [transports] event in
+            for transport in transports { transport.publish(event) }
+        }
         let exit = runLoop(daemon: daemon, signalFD: signalFD, transports: transports, systemd: systemd, log: log)
         systemd?.notify("STOPPING=1")
         log.info("Exiting...")
+        daemon.announceStop()
         for transport in transports { transport.close() }
         transports.removeAll()
         daemon.stop()

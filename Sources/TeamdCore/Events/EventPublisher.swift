@@ -1,0 +1,35 @@
+/// The daemon's event stream: after every step of its one event path (a kernel event, a frame, a timer,
+/// a control request) the daemon calls `observe`, which compares the engine with what it saw after the
+/// step before and hands each difference, once, to every subscriber. With no subscriber nothing is
+/// computed; the first one starts from the engine as it is then.
+final class EventPublisher {
+    typealias Sink = (TeamdEvent) -> Void
+    let team: String
+    private var sinks: [Sink] = []
+    private var observed = TeamObservation()
+
+    init(team: String) { self.team = team }
+
+    func subscribe(_ sink: @escaping Sink, engine: TeamEngine) {
+        if sinks.isEmpty { observed = TeamObservation(engine: engine) }
+        sinks.append(sink)
+    }
+
+    /// Reports what changed in `engine` since the last call.
+    func observe(_ engine: TeamEngine) {
+        guard !sinks.isEmpty else { return }
+        let now = TeamObservation(engine: engine)
+        guard now != observed else { return }
+        let changes = now.changes(since: observed)
+        observed = now
+        publish(changes, time: engine.wallClock())
+    }
+
+    /// Reports events that are no difference of state (a config update, the stop).
+    func publish(_ kinds: [TeamdEvent.Kind], time: WallClockTime) {
+        for kind in kinds {
+            let event = TeamdEvent(time: time, team: team, kind: kind)
+            for sink in sinks { sink(event) }
+        }
+    }
+}
