@@ -21,7 +21,8 @@ ip -ts -o monitor link > /tmp/ip.log 2>&1 &
 ipmon=$!
 "$BIN/teamdctl" team0 monitor > /tmp/events.jsonl 2>/tmp/monitor.err &
 monitor=$!
-trap 'kill $dbusmon $ipmon 2>/dev/null || true' EXIT
+# On failure, the events as they came.
+trap 'status=$?; kill $dbusmon $ipmon 2>/dev/null || true; [ $status = 0 ] || { echo "events:"; cat /tmp/events.jsonl; } >&2' EXIT
 # The subscription is in place once a harmless config update (tp1's own default prio) shows up.
 subscribed() { $C_TEAMDCTL team0 port config update tp1 '{"prio": 0}' && grep -q config_update /tmp/events.jsonl; }
 wait_until 10 subscribed
@@ -32,7 +33,7 @@ start=$(wc -l < /tmp/events.jsonl)
 # carrier a moment later (the kernel's linkwatch runs apart), so tp2 may join down and go up just after:
 # that is folded into one "port_added tp2 true".
 events() {
-    tail -n +$((start + 1)) /tmp/events.jsonl | jq -r '[.event, (.port // "-"), (.up // "" | tostring)] | join(" ")' |
+    tail -n +$((start + 1)) /tmp/events.jsonl | jq -r '[.event, (.port // "-"), (if has("up") then (.up | tostring) else "" end)] | join(" ")' |
         awk '$0 == "port_added tp2 false" { late = 1; next }
              late && $0 == "link_watch tp2 true" { next }
              late && $0 == "port_link tp2 true" { print "port_added tp2 true"; late = 0; next }
