@@ -108,7 +108,7 @@ print(f"worst {worst:.1f} ms")
 PY
 
 # The D-Bus signal carried the same events.
-expect_eq "D-Bus Event signals for tp0's port_link" 2 "$(grep -c '\\"event\\":\\"port_link\\",\\"port\\":\\"tp0\\"' /tmp/dbus.log)"
+expect_eq "D-Bus Event signals for tp0's port_link" 2 "$(grep port_link /tmp/dbus.log | grep -c tp0 || true)"
 
 stop_teamd ours team0
 wait_until 10 sh -c "! kill -0 $monitor"

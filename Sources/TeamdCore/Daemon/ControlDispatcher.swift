@@ -84,8 +84,9 @@ struct ControlDispatcher {
 extension Daemon {
     /// One control request, answered.
     public func reply(to request: ControlRequest) -> ControlReply {
+        let start = engine.wallClock()
         let reply = ControlDispatcher(daemon: self).reply(to: request)
-        noteChanges()
+        noteChanges(since: start)
         return reply
     }
 }

@@ -15,6 +15,7 @@ extension Daemon {
     /// TeamDevice's cache has moved on with the whole batch already). The bound lets control requests
     /// and frames take their turn during an event storm; the rest waits for the next turn.
     public func handleReadable(_ fd: Int32) {
+        let start = engine.wallClock()
         executor.batch {
             if fd == team.eventDescriptor {
                 do { handleTeamEvents(try team.drainEvents(maxReads: Self.eventReadsPerTurn)) } catch {
@@ -28,7 +29,7 @@ extension Daemon {
                 receiveFrames(from: owner.socket, index: owner.port, watcher: owner.watcher)
             }
         }
-        noteChanges()
+        noteChanges(since: start)
     }
 
     /// How many netlink datagrams one loop turn reads from an event socket.
@@ -46,8 +47,9 @@ extension Daemon {
     /// Runs one step; its failure is logged and stops nothing else. What it changed goes to the event
     /// stream.
     private func isolated(_ what: @autoclosure () -> String, _ body: () throws -> Void) {
+        let start = engine.wallClock()
         do { try body() } catch { log.error("\(what()) failed: \(error)") }
-        noteChanges()
+        noteChanges(since: start)
     }
 
     // MARK: Frames

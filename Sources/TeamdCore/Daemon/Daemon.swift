@@ -272,9 +272,10 @@ public final class Daemon {
         events.subscribe(sink, engine: engine)
     }
 
-    /// Reports what the last step changed; called after every step of the event path.
-    func noteChanges() {
-        events.observe(engine)
+    /// Reports what the last step changed; called after every step of the event path with the time the
+    /// step began.
+    func noteChanges(since start: WallClockTime? = nil) {
+        events.observe(engine, time: start)
     }
 
     /// The last event: teamd is stopping.

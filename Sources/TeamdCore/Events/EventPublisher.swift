@@ -15,14 +15,15 @@ final class EventPublisher {
         sinks.append(sink)
     }
 
-    /// Reports what changed in `engine` since the last call.
-    func observe(_ engine: TeamEngine) {
+    /// Reports what changed in `engine` since the last call, stamped `time`: when the step that made
+    /// the changes began (what it wrote to the kernel afterwards is no part of when it happened).
+    func observe(_ engine: TeamEngine, time: WallClockTime? = nil) {
         guard !sinks.isEmpty else { return }
         let now = TeamObservation(engine: engine)
         guard now != observed else { return }
         let changes = now.changes(since: observed)
         observed = now
-        publish(changes, time: engine.wallClock())
+        publish(changes, time: time ?? engine.wallClock())
     }
 
     /// Reports events that are no difference of state (a config update, the stop).
