@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "teamdctl", targets: ["teamdctl"]),
         .executable(name: "teamnl", targets: ["teamnl"]),
         .executable(name: "teamd-exporter", targets: ["teamd-exporter"]),
+        .executable(name: "bond2team", targets: ["bond2team"]),
+        .executable(name: "team2bond", targets: ["team2bond"]),
         .library(name: "TeamKit", targets: ["TeamKit"]),
     ],
     dependencies: [
@@ -71,6 +73,13 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: strict),
         .executableTarget(name: "teamd-exporter", dependencies: ["TeamdExporter"], swiftSettings: strict),
+        // bond2team and team2bond: the mappings between bonding options and teamd.conf, their outputs and command
+        // lines in a library (TeamdCore's config decoder checks every config written or read; TeamdControl
+        // fetches a running team's config), the executables thin.
+        .target(name: "BondConversion", dependencies: ["TeamJSON", "TeamdCore", "TeamdControl", "SystemSupport"],
+                swiftSettings: strict),
+        .executableTarget(name: "bond2team", dependencies: ["BondConversion"], swiftSettings: strict),
+        .executableTarget(name: "team2bond", dependencies: ["BondConversion"], swiftSettings: strict),
         // Timing and monitoring for bench/compare inside the lab guest; not shipped.
         .executableTarget(name: "labtool", dependencies: ["TeamKit", "TeamWire", "TeamJSON", "TeamdControl", "CLabSupport", "SystemSupport"],
                           swiftSettings: strict),
@@ -88,6 +97,8 @@ let package = Package(
         .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamdControl", "TeamTesting", "TeamJSON", "Packets", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "TeamdExporterTests", dependencies: ["TeamdExporter", "TeamJSON", "TestSupport"], exclude: ["Fixtures"],
+                    swiftSettings: strict),
+        .testTarget(name: "BondConversionTests", dependencies: ["BondConversion", "TeamdCore", "TeamJSON"],
                     swiftSettings: strict),
         .testTarget(name: "DBusWireTests", dependencies: ["DBusWire", "TeamTesting", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: strict),

@@ -11,11 +11,11 @@ check() { checks=$((checks + 1)); if ! eval "$2"; then echo "FAIL: $1 ($2)"; fai
 for prefix in /usr/local /usr; do
     dest=$(mktemp -d)
     make -s -C "$repo" install-files PREFIX="$prefix" DESTDIR="$dest" EXEDIR="$exedir" >/dev/null
-    for exe in teamd teamdctl teamnl teamd-exporter; do
+    for exe in teamd teamdctl teamnl teamd-exporter bond2team team2bond; do
         check "$prefix: $exe executable" "[ -x '$dest$prefix/bin/$exe' ]"
     done
     check "$prefix: teamd runs" "'$dest$prefix/bin/teamd' -v | grep -q '^teamd '"
-    for page in man8/teamd.8 man5/teamd.conf.5 man8/teamdctl.8 man8/teamnl.8 man8/teamd-exporter.8; do
+    for page in man8/teamd.8 man5/teamd.conf.5 man8/teamdctl.8 man8/teamnl.8 man8/teamd-exporter.8 man1/bond2team.1 man1/team2bond.1; do
         check "$prefix: $page" "[ -f '$dest$prefix/share/man/$page.gz' ]"
     done
     check "$prefix: man finds teamd.conf(5)" \

@@ -2,7 +2,7 @@
 # dist/deb.sh EXEDIR OUTDIR: builds swift-team_VERSION_ARCH.deb from the executables in EXEDIR (make deb
 # passes the static release build) with dpkg-deb, laid out by dist/install.sh with PREFIX=/usr, and
 # prints its path. The package replaces Debian's libteam-utils (Conflicts/Replaces/Provides): its
-# teamd, teamdctl and teamnl, their man pages and its D-Bus policy.
+# teamd, teamdctl, teamnl and bond2team, their man pages and its D-Bus policy.
 set -euo pipefail
 exedir=$(cd "$1" && pwd); out=$(mkdir -p "$2" && cd "$2" && pwd)
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,12 +50,13 @@ Conflicts: libteam-utils
 Replaces: libteam-utils
 Recommends: dbus
 Homepage: https://github.com/
-Description: network teaming daemon and tools (teamd, teamdctl, teamnl) in Swift
+Description: network teaming daemon and tools (teamd, teamdctl, teamnl, bond2team) in Swift
  A replacement for libteam's teamd, teamdctl and teamnl: the runners (broadcast,
  roundrobin, random, activebackup, loadbalance, lacp), link watchers (ethtool,
  arp_ping, nsna_ping), and the control interfaces (UNIX socket, D-Bus, ZeroMQ)
  of libteam 1.32, as static executables. Includes a systemd unit
- (teamd@.service) and a Prometheus exporter (teamd-exporter).
+ (teamd@.service), a Prometheus exporter (teamd-exporter), and the
+ converters between bonding and teamd configs (bond2team, team2bond).
 CONTROL
 deb=$out/swift-team_${version}_$arch.deb
 dpkg-deb --root-owner-group -Z"${DEB_COMPRESSION:-xz}" --build "$root" "$deb" >/dev/null

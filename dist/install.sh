@@ -24,7 +24,7 @@ fi
 # The manifest: "MODE SOURCE TARGET" (SOURCE relative to the repo unless absolute; "man:" sources are
 # gzipped, "unit:" sources get their ExecStart rewritten for $bindir).
 manifest() {
-    for exe in teamd teamdctl teamnl teamd-exporter; do
+    for exe in teamd teamdctl teamnl teamd-exporter bond2team team2bond; do
         echo "0755 $EXEDIR/$exe $bindir/$exe"
     done
     for page in man/*.[0-9]; do
