@@ -76,7 +76,7 @@ let package = Package(
         // bond2team and team2bond: the mappings between bonding options and teamd.conf, their outputs and command
         // lines in a library (TeamdCore's config decoder checks every config written or read; TeamdControl
         // fetches a running team's config), the executables thin.
-        .target(name: "BondConversion", dependencies: ["TeamJSON", "TeamdCore", "TeamdControl", "SystemSupport"],
+        .target(name: "BondConversion", dependencies: ["TeamJSON", "Packets", "TeamdCore", "TeamdControl", "SystemSupport"],
                 swiftSettings: strict),
         .executableTarget(name: "bond2team", dependencies: ["BondConversion"], swiftSettings: strict),
         .executableTarget(name: "team2bond", dependencies: ["BondConversion"], swiftSettings: strict),

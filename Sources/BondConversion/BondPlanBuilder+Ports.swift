@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Packets
 import TeamdCore
 
 /// Link monitoring and the slaves.
@@ -74,7 +75,7 @@ extension BondPlanBuilder {
         if !arps.isEmpty { arpTargets(arps) }
         if !nsnas.isEmpty {
             let targets = nsnas.compactMap { nsna -> String? in
-                if case .ipv6 = nsna.targetHost {
+                if case .address = nsna.targetHost {
                     return BondSettings.canonicalAddress(nsna.targetHost.description, family: AF_INET6)
                 }
                 lost("link_watch nsna_ping target_host \(nsna.targetHost)", "bonding takes IPv6 addresses, not names",
@@ -89,7 +90,7 @@ extension BondPlanBuilder {
 
     private mutating func arpTargets(_ arps: [ARPPingWatcherConfig]) {
         let targets = arps.compactMap { arp -> String? in
-            if case .ipv4 = arp.targetHost { return arp.targetHost.description }
+            if case .address = arp.targetHost { return arp.targetHost.description }
             lost("link_watch arp_ping target_host \(arp.targetHost)", "bonding takes IPv4 addresses, not names",
                  kept: "the name, resolved when the watcher starts")
             return nil
@@ -103,7 +104,7 @@ extension BondPlanBuilder {
                  kept: "per-watcher validation")
         }
         set("arp_validate", active ? (inactive ? "all" : "filter_active") : (inactive ? "filter_backup" : "filter"))
-        if arps.contains(where: { $0.sourceHost != .ipv4([0, 0, 0, 0]) }) {
+        if arps.contains(where: { $0.sourceHost != .address(.any) }) {
             lost("link_watch arp_ping source_host", "bonding's requests carry the bond's own address", kept: "source_host")
         }
         if arps.contains(where: { $0.vlanID != nil }) {
@@ -121,10 +122,10 @@ extension BondPlanBuilder {
     mutating func slaves() -> [BondPlan.Slave] {
         let ports = config.ports
         if case .activeBackup = config.runner {
-            let best = ports.map(\.priority).max() ?? 0
-            let top = ports.filter { $0.priority == best }
+            let best = ports.map(\.settings.priority).max() ?? 0
+            let top = ports.filter { $0.settings.priority == best }
             if top.count == 1 && ports.count > 1 { set("primary", top[0].name) }
-            let sticky = ports.filter(\.sticky)
+            let sticky = ports.filter(\.settings.isSticky)
             if !sticky.isEmpty && sticky.count == ports.count {
                 set("primary_reselect", "failure")
             } else {
@@ -136,15 +137,16 @@ extension BondPlanBuilder {
         }
         if case .lacp = config.runner { lacpPorts(ports) }
         return ports.map { port in
-            BondPlan.Slave(name: port.name, priority: port.priority == 0 ? nil : port.priority, queueID: port.queueID)
+            BondPlan.Slave(name: port.name, priority: port.settings.priority == 0 ? nil : port.settings.priority,
+                           queueID: port.settings.queueID)
         }
     }
 
     private mutating func lacpPorts(_ ports: [PortConfig]) {
-        for port in ports where port.lacpPriority != 255 {
+        for port in ports where port.settings.lacpPriority != 255 {
             lost("$.ports.\(port.name).lacp_prio", "the bond's slaves all have LACP port priority 255")
         }
-        let keys = Set(ports.map(\.lacpKey))
+        let keys = Set(ports.map(\.settings.lacpKey))
         if keys.count > 1 {
             lost("$.ports.*.lacp_key", "one ad_user_port_key for every slave: ports with different keys aggregate apart "
                 + "in teamd only")

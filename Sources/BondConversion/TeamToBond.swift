@@ -1,3 +1,4 @@
+import Packets
 import TeamJSON
 import TeamdCore
 
@@ -101,7 +102,7 @@ struct BondPlanBuilder {
 
     /// tx_hash as xmit_hash_policy: exact for [eth], [eth, l3] and [l3, l4] (and their spelled-out forms);
     /// the closest policy otherwise, reported.
-    private mutating func transmitHash(_ fragments: [TxHashFragment]) {
+    private mutating func transmitHash(_ fragments: [TransmitHashField]) {
         let set = Set(fragments)
         let ipv4 = set.contains(.ipv4) || set.contains(.ip) || set.contains(.l3)
         let ipv6 = set.contains(.ipv6) || set.contains(.ip) || set.contains(.l3)

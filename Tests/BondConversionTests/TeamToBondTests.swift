@@ -132,10 +132,11 @@ struct TeamToBondTests {
     func nmcli() {
         let text = Self.plan.render(.nmcli).files[0].text
         #expect(text.contains("nmcli connection add type bond ifname bond0 con-name bond0 bond.options "
-            + "mode=active-backup,miimon=100,arp_ip_target=10.0.0.1,10.0.0.2,primary=eth0,lacp_active=on "
+            + "'mode=active-backup,miimon=100,arp_ip_target=10.0.0.1 10.0.0.2,primary=eth0' "
             + "ethernet.cloned-mac-address 02:00:00:00:00:05\n"))
         #expect(text.contains("nmcli connection add type ethernet ifname eth1 con-name bond0-eth1 master bond0 "
-            + "slave-type bond bond-port.prio 5 bond-port.queue-id 3\n"))
+            + "slave-type bond bond-port.queue-id 3\n"))
+        #expect(Self.plan.render(.nmcli).untranslated.map(\.setting) == ["nmcli: lacp_active", "nmcli: eth1 prio"])
     }
 
     @Test("networkd: the netdev's [Bond] keys, Bond= and PrimarySlave= per slave, the rest reported")
