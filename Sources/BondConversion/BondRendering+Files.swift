@@ -1,5 +1,5 @@
 /// The two file formats: systemd-networkd and Debian's ifupdown (ifenslave).
-extension BondPlan {
+extension ConvertedBond {
     /// systemd.netdev(5) `[Bond]` keys of the options networkd knows (systemd 252).
     static let networkdKeys: [String: String] = [
         "mode": "Mode", "xmit_hash_policy": "TransmitHashPolicy", "lacp_rate": "LACPTransmitRate",

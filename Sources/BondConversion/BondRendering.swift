@@ -15,7 +15,7 @@ public struct BondRendering: Sendable, Equatable {
     public let untranslated: [UntranslatedSetting]
 }
 
-extension BondPlan {
+extension ConvertedBond {
     public func render(_ format: BondFormat) -> BondRendering {
         switch format {
         case .iproute2: return iproute2()

@@ -7,19 +7,19 @@ public enum TeamToBond {
     /// Converts `config` for a bond named `device` (default: the config's device, else bond0). Throws
     /// when the runner has no bonding mode at all (random); everything else converts, with what did not
     /// translate listed in the plan.
-    public static func convert(_ config: TeamdConfig, device: String? = nil) throws(ConversionError) -> BondPlan {
-        var builder = BondPlanBuilder(config: config)
+    public static func convert(_ config: TeamdConfig, device: String? = nil) throws(ConversionError) -> ConvertedBond {
+        var builder = ConvertedBondBuilder(config: config)
         try builder.runner()
         builder.peerNotification()
         builder.linkWatchers()
         let slaves = builder.slaves()
-        return BondPlan(device: device ?? config.device ?? "bond0", options: builder.options,
+        return ConvertedBond(device: device ?? config.device ?? "bond0", options: builder.options,
                         hardwareAddress: config.hardwareAddress?.description, slaves: slaves,
                         untranslated: builder.untranslated)
     }
 }
 
-struct BondPlanBuilder {
+struct ConvertedBondBuilder {
     let config: TeamdConfig
     private(set) var options: [BondingOption] = []
     private(set) var untranslated: [UntranslatedSetting] = []

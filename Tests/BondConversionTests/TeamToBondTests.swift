@@ -69,7 +69,7 @@ let teamCases: [TeamCase] = [
 
 @Suite("team2bond: teamd configs to bonds")
 struct TeamToBondTests {
-    static func describe(_ slave: BondPlan.Slave) -> String {
+    static func describe(_ slave: ConvertedBond.Slave) -> String {
         slave.name + (slave.priority.map { " prio \($0)" } ?? "") + (slave.queueID.map { " queue_id \($0)" } ?? "")
     }
 
@@ -100,7 +100,7 @@ struct TeamToBondTests {
         }
     }
 
-    static let plan = BondPlan(
+    static let plan = ConvertedBond(
         device: "bond0", options: [BondingOption("mode", "active-backup"), BondingOption("miimon", "100"),
                                    BondingOption("arp_ip_target", "10.0.0.1,10.0.0.2"), BondingOption("primary", "eth0"),
                                    BondingOption("lacp_active", "on")],

@@ -1,6 +1,6 @@
 /// A bond as team2bond renders it: the bonding driver's options by their kernel names (as in sysfs and
 /// `ip link`), the slaves with their own options, and every team setting that did not translate.
-public struct BondPlan: Sendable, Equatable {
+public struct ConvertedBond: Sendable, Equatable {
     public struct Slave: Sendable, Equatable {
         public let name: String
         /// The slave's `prio` (Linux 6.0+), from the port's `prio`; nil when 0.

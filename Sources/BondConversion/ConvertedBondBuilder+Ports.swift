@@ -7,7 +7,7 @@ import Packets
 import TeamdCore
 
 /// Link monitoring and the slaves.
-extension BondPlanBuilder {
+extension ConvertedBondBuilder {
     /// The bond monitors every slave one way, either miimon or ARP/NS probes: the watchers of all ports
     /// together decide which, and a port whose watchers differ is reported.
     mutating func linkWatchers() {
@@ -119,7 +119,7 @@ extension BondPlanBuilder {
 
     /// The ports as slaves: prio as the slave's prio (and the one highest as primary), sticky as
     /// primary_reselect, the LACP key.
-    mutating func slaves() -> [BondPlan.Slave] {
+    mutating func slaves() -> [ConvertedBond.Slave] {
         let ports = config.ports
         if case .activeBackup = config.runner {
             let best = ports.map(\.settings.priority).max() ?? 0
@@ -137,7 +137,7 @@ extension BondPlanBuilder {
         }
         if case .lacp = config.runner { lacpPorts(ports) }
         return ports.map { port in
-            BondPlan.Slave(name: port.name, priority: port.settings.priority == 0 ? nil : port.settings.priority,
+            ConvertedBond.Slave(name: port.name, priority: port.settings.priority == 0 ? nil : port.settings.priority,
                            queueID: port.settings.queueID)
         }
     }
