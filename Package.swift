@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "PacketsTests", dependencies: ["Packets", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TeamKitTests", dependencies: ["TeamKit", "TeamTesting", "Packets", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TeamdCoreTests", dependencies: ["TeamdCore", "TeamdControl", "TeamTesting", "TeamJSON", "Packets", "TestSupport"],
-                    swiftSettings: strict),
+                    exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "TeamdExporterTests", dependencies: ["TeamdExporter", "TeamJSON", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: strict),
         .testTarget(name: "BondConversionTests", dependencies: ["BondConversion", "TeamdCore", "TeamJSON"],

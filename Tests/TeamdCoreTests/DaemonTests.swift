@@ -256,14 +256,6 @@ struct DaemonTests {
     }
 }
 
-/// The option writes a daemon sent since request number `from`, in order.
-private func optionWrites(_ kernel: FakeKernel, from: Int) -> [TeamOption] {
-    kernel.requests[from...].compactMap { request -> [TeamOption]? in
-        guard request.header.type == FakeKernel.teamFamilyID,
-              let message = try? TeamMessage.decode(request), message.command == .setOptions else { return nil }
-        return message.options
-    }.flatMap { $0 }
-}
 
 @Suite("teamd: events handled in batches, option writes coalesced")
 struct EventBatchTests {

@@ -20,6 +20,8 @@ final class ActionExecutor {
     private(set) var timers = TimerQueue()
     /// Whether the engine still has the port: a failed write for a port that is gone is not an error.
     var hasPort: (UInt32) -> Bool = { _ in true }
+    /// The state directory of `-L DIR`, where a warm start's files are removed once used.
+    var savedState: SavedStateDirectory?
     /// Actions held back while a batch of events is handled; nil outside a batch.
     private var pending: [TeamAction]?
 
@@ -107,6 +109,9 @@ final class ActionExecutor {
     private func execute(_ action: TeamAction) throws {
         switch action {
         case .setOption(let id, let value):
+            // The kernel has it so already (a team taken over, a runner repeating itself): no write, so
+            // that adopting a running team changes nothing until the daemon's own view differs.
+            if team.option(id)?.value == value { return }
             do {
                 try team.setOption(id, to: value)
             } catch {
@@ -133,6 +138,8 @@ final class ActionExecutor {
             send(frame, on: port)
         case .log(let text, let isDebug):
             if isDebug { log.debug("\(text)") } else { log.info("\(text)") }
+        case .removeSavedState(let file):
+            do { try savedState?.remove(file) } catch { log.warning("warm start: \(error)") }
         }
     }
 

@@ -27,6 +27,10 @@ public struct TeamdCommandLine: Equatable, Sendable {
     public var unixSocket = true
     /// `--backend team|bonding` (ours): force the kernel driver; nil picks one (TEAMD_BACKEND, then probing).
     public var backend: Backend?
+    /// `-w`, `--warm-start` (SONiC): warm start; also takes over an existing device, as `-o`.
+    public var warmStart = false
+    /// `-L`, `--lacp-directory` (SONiC): the state directory of warm restart.
+    public var stateDirectory: String?
 
     public init() {}
 
@@ -36,7 +40,7 @@ public struct TeamdCommandLine: Equatable, Sendable {
     }
 
     /// C teamd's getopt_long table, in its order ("-V" is accepted for "-v", as the man page documents).
-    static let options = GetoptLong(shortOptions: "hdkevVf:c:p:gl:roNt:nDZ:Uu", longOptions: [
+    static let options = GetoptLong(shortOptions: "hdkevVf:c:p:gl:roNt:nDZ:UuwL:", longOptions: [
         .init(name: "help", takesArgument: false, short: "h"),
         .init(name: "daemonize", takesArgument: false, short: "d"),
         .init(name: "kill", takesArgument: false, short: "k"),
@@ -56,6 +60,8 @@ public struct TeamdCommandLine: Equatable, Sendable {
         .init(name: "zmq-enable", takesArgument: true, short: "Z"),
         .init(name: "usock-enable", takesArgument: false, short: "U"),
         .init(name: "usock-disable", takesArgument: false, short: "u"),
+        .init(name: "warm-start", takesArgument: false, short: "w"),      // SONiC's
+        .init(name: "lacp-directory", takesArgument: true, short: "L"),   // SONiC's
         .init(name: "backend", takesArgument: true, short: "B"),   // ours, long only
     ])
 
@@ -102,6 +108,11 @@ public struct TeamdCommandLine: Equatable, Sendable {
         case "U": unixSocket = true
         case "u": unixSocket = false
         case "B": backend = try Self.backend(value ?? "")
+        case "w": warmStart = true
+        case "L":
+            guard let value, !value.isEmpty else { throw ParseError(message: "-L: the lacp directory is empty") }
+            if let why = SavedStateDirectory.check(value) { throw ParseError(message: "-L: \(why)") }
+            stateDirectory = value
         default: break
         }
     }
@@ -158,6 +169,8 @@ public struct TeamdCommandLine: Equatable, Sendable {
             -Z --zmq-enable=ADDRESS  Enable ZeroMQ interface
             -U --usock-enable        Enable UNIX domain socket interface
             -u --usock-disable       Disable UNIX domain socket interface
+            -w --warm-start          Warm-start startup mode
+            -L --lacp-directory      Directory for saving lacp pdu dumps
                --backend=BACKEND     team or bonding (default: team when the driver
                                      loads, else bonding; also TEAMD_BACKEND)
         Available runners: broadcast, roundrobin, random, activebackup, loadbalance, lacp

@@ -19,6 +19,11 @@ public struct DaemonOptions: Sendable {
     public var zmqEnabled = false
     /// The kernel driver to use; nil: the team driver when it is there, else bonding.
     public var backend: Backend?
+    /// `-w`: warm start; takes over a device that exists, as `-o` does, and restores what `stateDirectory`
+    /// holds.
+    public var warmStart = false
+    /// `-L DIR`: where a warm exit (SIGUSR1) saves, and a warm start finds, the LACP state.
+    public var stateDirectory: String?
 
     public init(deviceName: String) { self.deviceName = deviceName }
 }
@@ -112,6 +117,7 @@ public final class Daemon {
                                 kernel: kernel, hosts: hosts, log: logger)
         executor.hasPort = { [model] in model.engine.ports[index: $0] != nil }
         events = EventPublisher(team: options.deviceName)
+        executor.savedState = options.stateDirectory.map { SavedStateDirectory(path: $0, teamName: options.deviceName) }
     }
 
     public static func makeRunner(_ config: RunnerConfig, backend: Backend = .team) -> any Runner {
@@ -145,6 +151,17 @@ public final class Daemon {
             _ = model.engine.teamAdminStateChanged(up: link.flags.contains(.up))
         }
         try executor.perform(OpenedTeam.modeWrites(for: engine.runner.kernelMode, on: team))
+        if options.warmStart, let directory = executor.savedState {
+            do {
+                if let plan = try directory.load(log: { [log] in log.warning("warm start: \($0)") }) {
+                    try executor.perform(model.engine.warmStart(plan))
+                } else {
+                    log.info("warm start: no saved state for \(options.deviceName) in \(directory.path); starting cold")
+                }
+            } catch {
+                log.error("warm start: \(error); starting cold")
+            }
+        }
         try executor.perform(model.engine.start())
         for write in OpenedTeam.peerNotificationWrites(config) {
             do { try executor.perform([write]) } catch { log.warning("Failed to set \(write): \(error)") }
@@ -170,6 +187,26 @@ public final class Daemon {
             present.insert(present.remove(at: at), at: 0)
         }
         for status in present { try registry.adopt(index: status.index, status: status) }
+    }
+
+    /// SIGUSR1 (`saveState`) and SIGUSR2: the exit of a warm or fast restart. The runner has its last word
+    /// (LACP: a fresh LACPDU on every selected port), SIGUSR1 saves the runner's state in `-L DIR`, and
+    /// the team device, its ports, their `enabled` and the carrier stay exactly as they are for the next
+    /// teamd (`-w` or `-o`). Nothing else is sent: no LACPDU out of sync, no carrier down.
+    public func exitForRestart(saveState: Bool) {
+        executor.batch { do { try executor.perform(model.engine.announceRestart()) } catch {} }
+        guard saveState else { return }
+        guard let directory = executor.savedState else {
+            log.warning("warm exit: no state directory (-L); nothing saved")
+            return
+        }
+        guard let snapshot = engine.runner.savedState(context: engine.context) else { return }
+        do {
+            try directory.save(snapshot)
+            log.info("warm exit: saved \(snapshot.team.ports.count) port(s), \(snapshot.lastPDUs.count) LACPDU(s) in \(directory.path)")
+        } catch {
+            log.error("warm exit: \(error)")
+        }
     }
 
     /// Releases the ports and deletes the device, as far as `-N` allows. Used on exit.

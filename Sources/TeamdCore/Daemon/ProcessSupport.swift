@@ -79,13 +79,28 @@ enum SignalPipe {
         return fds[0]
     }
 
-    /// Reads the signals waiting on the pipe; true when one of them asks the daemon to end.
-    static func readTermination(_ fd: Int32) -> Bool {
+    /// How a signal asks the daemon to end.
+    enum Ending: Equatable {
+        /// SIGINT, SIGTERM, SIGQUIT: release the ports, delete the device (unless -N).
+        case terminate
+        /// SIGUSR1 (SONiC's warm reboot): keep the team, save the LACP state in `-L DIR`.
+        case warmRestart
+        /// SIGUSR2 (SONiC's fast reboot): keep the team, save nothing.
+        case fastRestart
+    }
+
+    /// Reads the signals waiting on the pipe; the first that asks the daemon to end, or nil.
+    static func readEnding(_ fd: Int32) -> Ending? {
         var signo: UInt8 = 0
         while read(fd, &signo, 1) == 1 {
-            if [SIGINT, SIGTERM, SIGQUIT].contains(Int32(signo)) { return true }
+            switch Int32(signo) {
+            case SIGINT, SIGTERM, SIGQUIT: return .terminate
+            case SIGUSR1: return .warmRestart
+            case SIGUSR2: return .fastRestart
+            default: continue
+            }
         }
-        return false
+        return nil
     }
 }
 

@@ -110,7 +110,7 @@ struct OpenedTeam {
         let name = options.deviceName
         let kind = options.backend == .bonding || existing?.kind == "bond" && options.backend == nil ? "bond" : "team"
         if let existing {
-            if options.takeOver {
+            if options.takeOver || options.warmStart {
                 guard existing.kind == kind else { throw DaemonStartError("\(name) exists and is not a \(kind) device") }
                 log.info("taking over \(name)")
                 return (existing.index, false)

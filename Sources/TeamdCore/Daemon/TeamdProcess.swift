@@ -174,7 +174,7 @@ public enum TeamdProcess {
         }
         defer { pidFile.release() }
         // Signals arrive on a descriptor (the self-pipe trick), read by the loop like everything else.
-        let signalFD = SignalPipe.install([SIGINT, SIGTERM, SIGQUIT, SIGHUP])
+        let signalFD = SignalPipe.install([SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2])
         let daemon: Daemon
         do {
             daemon = try Daemon.start(config: invocation.config, options: daemonOptions(invocation), kernel: kernel,
@@ -202,13 +202,17 @@ public enum TeamdProcess {
         daemon.subscribe { [transports] event in
             for transport in transports { transport.publish(event) }
         }
-        let exit = runLoop(daemon: daemon, signalFD: signalFD, transports: transports, systemd: systemd, log: log)
+        let (exit, ending) = runLoop(daemon: daemon, signalFD: signalFD, transports: transports, systemd: systemd, log: log)
         systemd?.notify("STOPPING=1")
         log.info("Exiting...")
         daemon.announceStop()
         for transport in transports { transport.close() }
         transports.removeAll()
-        daemon.stop()
+        switch ending {
+        case .warmRestart?: daemon.exitForRestart(saveState: true)
+        case .fastRestart?: daemon.exitForRestart(saveState: false)
+        case .terminate?, nil: daemon.stop()
+        }
         return exit
     }
 
@@ -225,12 +229,15 @@ public enum TeamdProcess {
         options.dbusEnabled = commandLine.dbus
         options.zmqEnabled = commandLine.zmqAddress != nil
         options.backend = commandLine.backend
+        options.warmStart = commandLine.warmStart
+        options.stateDirectory = commandLine.stateDirectory
         return options
     }
 
-    /// The poll loop: team and link events, control requests, timers, signals.
+    /// The poll loop: team and link events, control requests, timers, signals. Returns the exit status and
+    /// the signal's way of ending, if a signal ended it.
     static func runLoop(daemon: Daemon, signalFD: Int32, transports: [any ControlTransport],
-                        systemd: SystemdNotifier? = nil, log: Logger) -> Int32 {
+                        systemd: SystemdNotifier? = nil, log: Logger) -> (Int32, SignalPipe.Ending?) {
         let handler = { (request: ControlRequest) -> ControlReply in daemon.reply(to: request) }
         while !daemon.shouldQuit {
             var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
@@ -247,7 +254,7 @@ public enum TeamdProcess {
                 _ = try Poll.wait(&fds, until: timeout.map { .now.advanced(by: .milliseconds($0)) })
             } catch {
                 log.error("poll() failed: \(error)")
-                return 2
+                return (2, nil)
             }
             daemon.fireDueTimers()
             systemd?.keepAlive()  // WATCHDOG=1 when due: the loop is turning
@@ -256,9 +263,18 @@ public enum TeamdProcess {
             }
             for entry in fds where entry.revents != 0 {
                 if entry.fd == signalFD {
-                    if SignalPipe.readTermination(signalFD) {
+                    switch SignalPipe.readEnding(signalFD) {
+                    case .terminate?:
                         log.warning("Got SIGINT, SIGQUIT or SIGTERM.")
-                        return 0
+                        return (0, .terminate)
+                    case .warmRestart?:
+                        log.warning("Got SIGUSR1.")
+                        return (0, .warmRestart)
+                    case .fastRestart?:
+                        log.warning("Got SIGUSR2.")
+                        return (0, .fastRestart)
+                    case nil:
+                        break
                     }
                 } else if daemon.descriptors.contains(entry.fd) {
                     daemon.handleReadable(entry.fd)
@@ -267,7 +283,7 @@ public enum TeamdProcess {
                 }
             }
         }
-        return 0
+        return (0, nil)
     }
 
     static func loadConfig(_ commandLine: TeamdCommandLine, log: Logger) throws -> TeamdConfig {

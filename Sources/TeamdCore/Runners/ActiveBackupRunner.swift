@@ -44,7 +44,7 @@ public struct ActiveBackupRunner: Runner {
             if port.index == activePort { activePort = nil }
         case .portLinkChanged, .portKernelChanged, .portSettingsChanged:
             break
-        case .timer, .frame, .teamStateChanged, .teamAddressChanged:
+        case .timer, .frame, .teamStateChanged, .teamAddressChanged, .warmStart, .restartAnnounced:
             return []
         }
         return actions + reselect(context: context)

@@ -22,7 +22,8 @@ public struct BasicRunner: Runner {
         case .portAdded(let index), .portLinkChanged(let index):
             guard let port = context.ports[index: index], port.isEnabled != port.isLinkUp else { return [] }
             return [.enable(index, port.isLinkUp)]
-        case .portRemoved, .portKernelChanged, .portSettingsChanged, .timer, .frame, .teamStateChanged, .teamAddressChanged:
+        case .portRemoved, .portKernelChanged, .portSettingsChanged, .timer, .frame, .teamStateChanged, .teamAddressChanged,
+             .warmStart, .restartAnnounced:
             return []
         }
     }

@@ -39,7 +39,8 @@ public struct LoadBalanceRunner: Runner {
         case .teamAddressChanged:
             return context.ports.ports.filter { $0.address != context.teamAddress }
                 .map { .setPortAddress(port: $0.index, context.teamAddress) }
-        case .portRemoved, .portKernelChanged, .portSettingsChanged, .timer, .frame, .teamStateChanged:
+        case .portRemoved, .portKernelChanged, .portSettingsChanged, .timer, .frame, .teamStateChanged, .warmStart,
+             .restartAnnounced:
             return []
         }
     }

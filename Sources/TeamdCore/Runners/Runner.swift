@@ -28,6 +28,8 @@ public enum TeamAction: Equatable, Sendable {
     /// A line for the daemon's log (a runner has no logger of its own): state transitions at info level,
     /// dropped frames and details at debug level.
     case log(String, isDebug: Bool)
+    /// A warm start's saved file the runner is done with (used, or outlived): the daemon deletes it.
+    case removeSavedState(SavedStateFile)
 
     /// The per-port kernel option `enabled`.
     public static func enable(_ port: UInt32, _ on: Bool) -> TeamAction {
@@ -53,6 +55,12 @@ public enum RunnerEvent: Equatable, Sendable {
     case teamStateChanged
     /// The team device's MAC changed (`RunnerContext.teamAddress`).
     case teamAddressChanged
+    /// Started with `-w -L DIR`: what the previous teamd saved, delivered once before `start` and before
+    /// any port is added (the daemon read the files).
+    case warmStart(WarmStartPlan)
+    /// The daemon is about to exit for a restart and leaves the team and its ports as they are (SIGUSR1,
+    /// SIGUSR2): the runner's last word to the partners (LACP: a fresh LACPDU on every selected port).
+    case restartAnnounced
 }
 
 /// What a runner may read when it handles an event.
@@ -114,6 +122,8 @@ public protocol Runner: Sendable {
     mutating func drain(_ port: TeamPort, context: RunnerContext) -> [TeamAction]
     /// Whether the port still waits for its partner to stop sending to it.
     func isDraining(_ port: UInt32) -> Bool
+    /// What a warm exit (SIGUSR1) saves for the next teamd, or nil when the runner saves nothing.
+    func savedState(context: RunnerContext) -> SavedStateDirectory.Snapshot?
 }
 
 extension Runner {
@@ -131,4 +141,5 @@ extension Runner {
     public var wantsFrames: Bool { false }
     public mutating func drain(_ port: TeamPort, context: RunnerContext) -> [TeamAction] { [] }
     public func isDraining(_ port: UInt32) -> Bool { false }
+    public func savedState(context: RunnerContext) -> SavedStateDirectory.Snapshot? { nil }
 }

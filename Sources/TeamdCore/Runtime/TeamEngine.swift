@@ -39,6 +39,16 @@ public struct TeamEngine: Sendable {
         absorb(runner.start(context: context))
     }
 
+    /// A warm start's plan, before `start` and before any port.
+    public mutating func warmStart(_ plan: WarmStartPlan) -> [TeamAction] {
+        absorb(runner.handle(.warmStart(plan), context: context))
+    }
+
+    /// The daemon exits for a restart, leaving the team as it is.
+    public mutating func announceRestart() -> [TeamAction] {
+        absorb(runner.handle(.restartAnnounced, context: context))
+    }
+
     /// A port joined (already enslaved); `watchers` are its link watchers, global and its own.
     public mutating func addPort(_ port: TeamPort, watchers portWatchers: [any LinkWatcher]) -> [TeamAction] {
         var port = port

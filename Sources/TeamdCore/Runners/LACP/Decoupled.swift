@@ -118,6 +118,8 @@ extension LACPRunner {
         func write(_ action: TeamAction, on: Bool) { if on { first.append(action) } else { last.append(action) } }
         for port in ports {
             guard let want = wanted[port.index], let had = machines[port.index]?.flow else { continue }
+            // A port a warm start holds keeps what the kernel has until its saved LACPDU is replayed.
+            if isHeldByWarmStart(port) { continue }
             if separate {
                 if want.collecting != had.collecting {
                     write(Self.portWrite(.rxEnabled, port.index, want.collecting), on: want.collecting)
@@ -133,7 +135,7 @@ extension LACPRunner {
             machines[port.index]!.flow = want
         }
         guard !separate, var mapping = hashMapping else { return first + last }
-        let distributing = ports.filter { wanted[$0.index]?.distributing == true }.map(\.index)
+        let distributing = ports.filter { wanted[$0.index]?.distributing == true || isHeldByWarmStart($0) }.map(\.index)
         let changed = mapping.spread(over: distributing)
         hashMapping = mapping
         first += changed.map { LACPHashMapping.write($0, mapping.portOf[$0]) }

@@ -47,6 +47,10 @@ public struct LACPRunner: Runner {
         /// `ports.X.runner.prio` and `.key` set at run time, until the next PortConfigUpdate.
         public var lacpPriority: UInt16?
         public var lacpKey: UInt16?
+        /// The last LACPDU received, the 110 bytes after the Ethernet header (what a warm exit saves).
+        public var lastPDU: [UInt8]?
+        /// The actor port number restored by a warm start, in place of the ifindex (WarmStart.swift).
+        public var portNumber: UInt16?
     }
 
     public internal(set) var machines: [UInt32: PortMachines] = [:]
@@ -62,6 +66,8 @@ public struct LACPRunner: Runner {
     /// A count set at run time goes out in 0xf1 LACPDUs on every port, before the partner spoke 0xf1:
     /// the operator's go-ahead (the HLD's warm-reboot step, "Teamd will not wait for an acknowledgment").
     var announcesRetryCount = false
+    /// Warm-start mode (WarmStart.swift): the saved ports not yet restored; nil outside it.
+    var warmStart: WarmStartPlan?
 
     public init(config: LACPConfig = LACPConfig()) {
         self.config = config
@@ -83,8 +89,9 @@ public struct LACPRunner: Runner {
     public mutating func start(context: RunnerContext) -> [TeamAction] {
         // "carrier down at start" (teamd lacp_carrier_init): up only once min_ports ports are enabled.
         // The kernel spreads transmit over the enabled ports by the tx_hash program, as loadbalance.
-        carrier = false
-        return [LoadBalanceRunner.hashFunction(config.loadBalance.txHash), .setCarrier(false)]
+        // A warm start holds the carrier that was up before the restart.
+        carrier = warmStart != nil
+        return [LoadBalanceRunner.hashFunction(config.loadBalance.txHash), .setCarrier(carrier!)]
     }
 
     public mutating func handle(_ event: RunnerEvent, context: RunnerContext) -> [TeamAction] {
@@ -93,10 +100,13 @@ public struct LACPRunner: Runner {
         case .portAdded(let index):
             guard let port = context.ports[index: index] else { return [] }
             machines[index] = PortMachines()
-            // New ports wait disabled until LACP says otherwise, and carry the team's MAC (loadbalance).
-            if port.isEnabled { actions.append(.enable(index, false)) }
+            adoptSavedPortNumber(port)
+            // New ports wait disabled until LACP says otherwise, and carry the team's MAC (loadbalance);
+            // a port a warm start holds stays as it is.
+            if port.isEnabled && !isHeldByWarmStart(port) { actions.append(.enable(index, false)) }
             if port.address != context.teamAddress { actions.append(.setPortAddress(port: index, context.teamAddress)) }
             actions += linkCheck(port, context: context)
+            actions += restoreIfReady(port, context: context)
         case .portRemoved(let port):
             guard let m = machines.removeValue(forKey: port.index) else { return [] }
             needToTransmit.removeAll { $0 == port.index }
@@ -114,8 +124,12 @@ public struct LACPRunner: Runner {
         case .portKernelChanged(let index):
             guard let port = context.ports[index: index] else { return [] }
             actions += linkCheck(port, context: context)
+            actions += restoreIfReady(port, context: context)
         case .teamStateChanged:
-            for port in context.ports.ports { actions += linkCheck(port, context: context) }
+            for port in context.ports.ports {
+                actions += linkCheck(port, context: context)
+                actions += restoreIfReady(port, context: context)
+            }
         case .teamAddressChanged:
             // The actor system is the team's MAC: the ports follow it, and the partners hear of it.
             for port in context.ports.ports where machines[port.index] != nil {
@@ -137,10 +151,19 @@ public struct LACPRunner: Runner {
             actions += portTimerFired(timer, port: port, context: context)
         case .timer(.runner(Self.retryCountTimer)):
             actions += ownRetryCountExpired()
+        case .timer(.runner(Self.warmStartTimer)):
+            let left = warmStart?.ports.keys.sorted().joined(separator: ", ") ?? ""
+            actions += endWarmStart(why: "3 s passed; not restored: \(left)")
+        case .warmStart(let plan):
+            return beginWarmStart(plan)
+        case .restartAnnounced:
+            return announceRestart(context: context)
         case .timer:
             return []
         case .frame(let index, let bytes):
             guard let port = context.ports[index: index], machines[index] != nil else { return [] }
+            // Until its saved LACPDU is replayed, a live one would be read against the wrong state.
+            if isHeldByWarmStart(port) { return [.log("\(port.name): warm start: live LACPDU ignored", isDebug: true)] }
             actions += received(bytes, on: port, context: context)
         }
         return actions + settle(context: context)
@@ -239,6 +262,7 @@ public struct LACPRunner: Runner {
                          isDebug: false)]
         }
         machines[port.index]!.statistics.received += 1
+        machines[port.index]!.lastPDU = Array(bytes.dropFirst(EthernetHeader.length).prefix(LACPDU.length))
         machines[port.index]!.statistics.lastReceived = context.now()
         // A port of a team that is administratively down stays disabled and ignores LACPDUs (SONiC 0006:
         // "Administratively shutdown port channel has member ports in deselected state").
@@ -278,7 +302,7 @@ public struct LACPRunner: Runner {
                  system: context.teamAddress,
                  key: machines[port.index]?.lacpKey ?? port.settings.lacpKey,
                  portPriority: machines[port.index]?.lacpPriority ?? port.settings.lacpPriority,
-                 port: UInt16(truncatingIfNeeded: port.index),
+                 port: machines[port.index]?.portNumber ?? UInt16(truncatingIfNeeded: port.index),
                  state: state ?? machines[port.index]?.actorState ?? [])
     }
 
@@ -296,7 +320,7 @@ public struct LACPRunner: Runner {
         }
         actions += applyFlows(flows, ports: ports, context: context)
         // Carrier.
-        let up = enabledCount >= config.minimumPorts
+        let up = warmStart != nil || enabledCount >= config.minimumPorts
         if up != carrier {
             carrier = up
             actions.append(.setCarrier(up))
