@@ -27,7 +27,7 @@ for prefix in /usr/local /usr; do
     check "$prefix: zsh completion" "[ -f '$dest$zsh/_teamdctl' ]"
     check "$prefix: D-Bus policy" "cmp -s '$dest$dbus/org.libteam.teamd.conf' '$repo/dist/dbus/org.libteam.teamd.conf'"
     check "$prefix: teamd@.service runs $prefix/bin/teamd" \
-        "grep -qx 'ExecStart=$prefix/bin/teamd -U -D -o -t %i -f /etc/teamd/%i.conf' '$dest$prefix/lib/systemd/system/teamd@.service'"
+        "grep -qx 'ExecStart=$prefix/bin/teamd -U -D -w -L /run/teamd/warm-%i -t %i -f /etc/teamd/%i.conf' '$dest$prefix/lib/systemd/system/teamd@.service'"
     listed=$(make -s -C "$repo" install-list PREFIX="$prefix" | sort)
     found=$(cd "$dest" && find . -type f | sed 's|^\.||' | sort)
     check "$prefix: exactly the listed files" "[ \"\$listed\" = \"\$found\" ]"
