@@ -3,8 +3,8 @@
 # (a) lacp (slow rate here; RATE=fast in lab/stress/teamd-hitless-restart-fast.sh) against the bonding driver: SIGUSR1, then teamd -w -L DIR: the bond's aggregator
 #     ids and churn counters in /proc/net/bonding/bond0 unchanged, team0's carrier never down, 0 of the
 #     pings (every 10 ms) lost, the state files used up; restart-to-first-LACPDU from tcpdump timestamps;
-# (b) the same SIGUSR1 restarted with -o only (no saved state replayed): pings are lost, so (a) is the
-#     feature's doing;
+# (b) at fast rate only: the same SIGUSR1 restarted with -o only (no saved state replayed): pings are
+#     lost, so (a) is the feature's doing;
 # (c) activebackup, roundrobin, loadbalance into a bridge: kill -9 while pings cross every 10 ms, then
 #     teamd -o with the same config: 0 lost, and `teamnl team0 monitor` shows no option change until a
 #     port's link goes down.
@@ -95,18 +95,26 @@ first=$(tcpdump -tt -n -e -r /tmp/tp0.pcap "ether src $(mac_of team0)" 2>/dev/nu
 log "(a) restart-to-first-LACPDU on tp0: $(awk -v a="$t0" -v b="$first" 'BEGIN {printf "%.0f ms", (b - a) * 1000}')"
 log "(a) bond: $(tr '\n' ' ' <<<"$before")unchanged"
 
-# (b) The same without the saved state: the partner's view is lost, pings too.
+# (b) The same without the saved state, at fast rate only: the new teamd's first LACPDU does not know the
+# partner, which takes the port out of sync; pings are lost. (At slow rate -o alone lost nothing in the
+# lab either: the partner answers our first LACPDU at once and has 90 s.)
+if [ "$RATE" = fast ]; then
 in_lacp team0 tp0 && in_lacp team0 tp1 || fail "ports not back in the aggregate"
-ping -i 0.01 -c 300 -W 1 192.0.2.2 > /tmp/ping.log 2>&1 &
+ping -i 0.01 -W 1 192.0.2.2 > /tmp/ping.log 2>&1 &
 pinger=$!
 sleep 0.5
 signal_exit USR1
 rm -f $STATE/*
 run_fg -o
+wait_until 30 in_lacp team0 tp0
+wait_until 30 in_lacp team0 tp1
+sleep 0.5
+kill -INT $pinger
 wait $pinger || true
 read -r sent got < <(ping_stats /tmp/ping.log)
 log "(b) SIGUSR1 + teamd -o (no warm start): $sent sent, $got received"
 (( got < sent )) || fail "without -w nothing was lost: the test does not show the feature"
+fi
 signal_exit TERM
 
 # (c) kill -9 and -o, activebackup, roundrobin, loadbalance, into a bridge.
