@@ -56,7 +56,7 @@ struct EventStormTests {
         #expect(kernel.queuedTeamEvents == 2000)
         let transport = WaitingRequest(signal: fds[1], queuedEvents: { kernel.queuedTeamEvents })
         defer { transport.close() }
-        let status = TeamdProcess.runLoop(daemon: h.daemon, signalFD: fds[0], transports: [transport],
+        let (status, _) = TeamdProcess.runLoop(daemon: h.daemon, signalFD: fds[0], transports: [transport],
                                           log: Logger(label: "test"))
         #expect(status == 0)
         guard case .success(let state)? = transport.reply else {
