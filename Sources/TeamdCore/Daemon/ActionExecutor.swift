@@ -65,9 +65,16 @@ final class ActionExecutor {
     private func execute(_ group: [TeamAction]) throws {
         guard group.count > 1 else { return try execute(group[0]) }
         let options = group.compactMap { action -> TeamOption? in
-            if case .setOption(let id, let value) = action { TeamOption(id: id, value: value) } else { nil }
+            guard case .setOption(let id, let value) = action, !kernelHas(id, value) else { return nil }
+            return TeamOption(id: id, value: value)
         }
-        try team.setOptions(options)
+        if !options.isEmpty { try team.setOptions(options) }
+    }
+
+    /// Whether the kernel's option already has `value`: then nothing is written (a team taken over, a
+    /// runner repeating itself), so adopting a running team changes nothing until the daemon's view differs.
+    private func kernelHas(_ id: TeamOptionID, _ value: TeamOptionValue) -> Bool {
+        team.option(named: id.name, port: id.portIndex, arrayIndex: id.arrayIndex)?.value == value
     }
 
     /// Runs `body` as one batch: the actions it performs are written when it returns, each kernel
@@ -109,9 +116,7 @@ final class ActionExecutor {
     private func execute(_ action: TeamAction) throws {
         switch action {
         case .setOption(let id, let value):
-            // The kernel has it so already (a team taken over, a runner repeating itself): no write, so
-            // that adopting a running team changes nothing until the daemon's own view differs.
-            if team.option(id)?.value == value { return }
+            if kernelHas(id, value) { return }
             do {
                 try team.setOption(id, to: value)
             } catch {

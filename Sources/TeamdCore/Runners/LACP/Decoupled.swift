@@ -135,10 +135,14 @@ extension LACPRunner {
             machines[port.index]!.flow = want
         }
         guard !separate, var mapping = hashMapping else { return first + last }
-        let distributing = ports.filter { wanted[$0.index]?.distributing == true || isHeldByWarmStart($0) }.map(\.index)
-        let changed = mapping.spread(over: distributing)
-        hashMapping = mapping
-        first += changed.map { LACPHashMapping.write($0, mapping.portOf[$0]) }
+        // A warm start keeps the kernel's buckets (the previous teamd's) until it ends; the ports arrive
+        // one by one meanwhile, and spreading over the first alone would move every bucket twice.
+        if warmStart == nil {
+            let distributing = ports.filter { wanted[$0.index]?.distributing == true }.map(\.index)
+            let changed = mapping.spread(over: distributing)
+            hashMapping = mapping
+            first += changed.map { LACPHashMapping.write($0, mapping.portOf[$0]) }
+        }
         if needsMapping {
             first.append(LACPHashMapping.methodWrite)
             first.append(.log("transmit by hash_to_port_mapping: a port can receive without sending", isDebug: true))
