@@ -75,6 +75,9 @@ public struct RunnerContext: Sendable {
     /// Whether the kernel's team driver has the per-port `rx_enabled` and `tx_enabled` options (receive
     /// and transmit enabled apart); Debian 12's 6.1 has only `enabled`.
     public var kernelSeparatesRxTx = false
+    /// The kernel's transmit hash buckets (`lb_tx_hash_to_port_mapping`, port ifindex per bucket) as the
+    /// daemon found them: a team taken over keeps the previous teamd's buckets instead of spreading anew.
+    public var kernelHashMapping: [UInt32] = []
 
     public init(ports: PortTable, teamAddress: EthernetAddress, isTeamUp: Bool = true,
                 now: @escaping @Sendable () -> WallClockTime = WallClockTime.current) {

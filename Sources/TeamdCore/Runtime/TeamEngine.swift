@@ -28,10 +28,13 @@ public struct TeamEngine: Sendable {
 
     /// Whether the kernel has per-port `rx_enabled` and `tx_enabled` (the daemon finds out on the first port).
     public var kernelSeparatesRxTx = false
+    /// The kernel's `lb_tx_hash_to_port_mapping` when the first port was adopted (RunnerContext's).
+    public var kernelHashMapping: [UInt32] = []
 
     public var context: RunnerContext {
         var context = RunnerContext(ports: ports, teamAddress: teamAddress, isTeamUp: isTeamUp, now: wallClock)
         context.kernelSeparatesRxTx = kernelSeparatesRxTx
+        context.kernelHashMapping = kernelHashMapping
         return context
     }
 

@@ -54,6 +54,11 @@ public struct LACPHashMapping: Equatable, Sendable {
 
     public init() {}
 
+    /// The kernel's buckets as found (a team taken over); anything but 256 of them is ignored.
+    public init(kernel buckets: [UInt32]) {
+        if buckets.count == Self.bucketCount { portOf = buckets }
+    }
+
     /// Gives every bucket to one of `ports` (ifindexes), moving as few as possible: buckets of ports not
     /// in the list, then the excess of ports over their share (256 / n, the first 256 % n ports one
     /// more), go to the ports under their share. Returns the buckets that changed. Nothing changes when
@@ -113,7 +118,7 @@ extension LACPRunner {
         var first: [TeamAction] = [], last: [TeamAction] = []
         // Not before the first port: only then is it known whether the kernel separates the two.
         let needsMapping = !separate && hashMapping == nil && !ports.isEmpty
-        if needsMapping { hashMapping = LACPHashMapping() }
+        if needsMapping { hashMapping = LACPHashMapping(kernel: context.kernelHashMapping) }
         /// Switching on goes first, switching off last.
         func write(_ action: TeamAction, on: Bool) { if on { first.append(action) } else { last.append(action) } }
         for port in ports {
