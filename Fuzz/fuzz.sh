@@ -37,9 +37,9 @@ module_dir() {
 }
 module_deps() {
     case $1 in
-        TeamWire) echo NetlinkCodec ;;
+        TeamWire) echo NetlinkCodec Packets ;;
         TeamdControl) echo TeamJSON SystemSupport DBusWire ZMTP ;;
-        TeamdConfig) echo TeamJSON ;;
+        TeamdConfig) echo TeamJSON Packets ;;
         *) ;;
     esac
 }
@@ -47,13 +47,13 @@ module_deps() {
 target_modules() {
     case $1 in
         netlink-messages | netlink-attributes) echo NetlinkCodec ;;
-        link-message | team-message) echo NetlinkCodec TeamWire ;;
+        link-message | team-message) echo NetlinkCodec Packets TeamWire ;;
         lacpdu | arp | nsna) echo Packets ;;
         json) echo TeamJSON ;;
         control-request) echo TeamJSON SystemSupport DBusWire ZMTP TeamdControl ;;
         dbus-message | dbus-stream) echo DBusWire ;;
         zmtp-stream) echo ZMTP ;;
-        config) echo TeamJSON TeamdConfig ;;
+        config) echo TeamJSON Packets TeamdConfig ;;
         *) echo "unknown target $1" >&2; exit 2 ;;
     esac
 }
