@@ -15,9 +15,10 @@ CFG='{"runner":{"name":"lacp","active":true,"fast_rate":true,"tx_hash":["l4"]},"
 
 # keys DEVICE: the sorted key paths of a state dump (values left out; pid, ifindex and MACs differ by nature).
 keys() { $C_TEAMDCTL "$1" state dump | jq -r '[paths | map(tostring) | join(".")] | sort | .[]'; }
-# SONIC: the paths SONiC's teamd and our gate add to the C teamd's dump (docs/differences.md).
-SONIC='^runner\.(fallback|enable_retry_count_feature|retry_count|min_ports)$|^ports\.[^.]*\.runner\.(partner_retry_count|statistics|gate)'
-C_RUNNER='del(.fallback, .enable_retry_count_feature, .retry_count, .min_ports)'
+# SONIC: the paths SONiC's teamd and ours (gate, draining, coupled_control) add to the C teamd's dump
+# (docs/differences.md).
+SONIC='^runner\.(fallback|enable_retry_count_feature|retry_count|min_ports|coupled_control)$|^ports\.[^.]*\.runner\.(partner_retry_count|statistics|gate|draining)'
+C_RUNNER='del(.fallback, .enable_retry_count_feature, .retry_count, .min_ports, .coupled_control)'
 # lacp_port DEVICE PORT JQ-EXPR: whether the expression holds for the port's runner state (for wait_until).
 lacp_port() { $C_TEAMDCTL "$1" state dump | jq -e ".ports.\"$2\".runner | $3" >/dev/null; }
 # in_lacp DEVICE PORT: selected, current, in the selected aggregator and enabled in the kernel.
@@ -69,7 +70,7 @@ expect_eq "partner state" 63 "$(jq '.ports.tp1.runner.partner_lacpdu_info.state'
 expect_eq "partner sees our system" "$team_mac" \
     "$(ip netns exec sw $C_TEAMDCTL pteam0 state dump | jq -r '.ports.tp0p.runner.partner_lacpdu_info.system')"
 expect_eq "one aggregator" 1 "$(jq '[.ports[].runner.aggregator.id] | unique | length' <<<"$state")"
-expect_eq "runner state" '{"active":true,"enable_retry_count_feature":true,"fallback":false,"fast_rate":true,"min_ports":1,"retry_count":3,"select_policy":"lacp_prio","sys_prio":65535}' \
+expect_eq "runner state" '{"active":true,"coupled_control":true,"enable_retry_count_feature":true,"fallback":false,"fast_rate":true,"min_ports":1,"retry_count":3,"select_policy":"lacp_prio","sys_prio":65535}' \
     "$(jq -cS .runner <<<"$state")"
 expect_eq "carrier with both ports enabled" 1 "$(cat /sys/class/net/team0/carrier)"
 wait_until 10 ping -c1 -W1 192.0.2.2
