@@ -48,7 +48,7 @@ struct EventStreamSocketTests {
         #expect(client.receiveNow() == ControlReply.success("{}").encoded())
 
         client.send(Array("REQUEST\nEventSubscribe\nextra\n".utf8))
-        _ = server.handleReadable(connections[1 - 1].descriptor)
+        _ = server.handleReadable(connections[0].descriptor)
         #expect(client.receiveNow() == ControlReply.failure(.invalidArguments).encoded())
         server.close()
         #expect(client.isClosedByPeer, "teamd's stop closes the stream")

@@ -66,13 +66,9 @@ final class PortRegistry {
         if team.option(.enabled, port: index) != nil {
             model.engine.kernelSeparatesRxTx = team.option(.txEnabled, port: index) != nil
         }
-        if model.engine.kernelHashMapping.isEmpty {
-            let buckets = (0..<UInt32(LACPHashMapping.bucketCount)).compactMap { bucket -> UInt32? in
-                guard case .u32(let port)? = team.option(named: TeamOptionName.lbTxHashToPortMapping.rawValue,
-                                                         port: nil, arrayIndex: bucket)?.value else { return nil }
-                return port
-            }
-            if buckets.count == LACPHashMapping.bucketCount { model.engine.kernelHashMapping = buckets }
+        if model.engine.kernelHashMapping.isEmpty,
+           let buckets = LACPHashMapping.kernelBuckets(in: team.options()) {
+            model.engine.kernelHashMapping = buckets
         }
         let watchers = try openSockets(for: port)
         model.document.portAdded(link.name)

@@ -54,6 +54,19 @@ public struct LACPHashMapping: Equatable, Sendable {
 
     public init() {}
 
+    /// The kernel's `lb_tx_hash_to_port_mapping`, bucket by bucket, from its option list in one pass;
+    /// nil unless all 256 are there (a team not in loadbalance mode has none).
+    public static func kernelBuckets(in options: [TeamOption]) -> [UInt32]? {
+        var buckets = [UInt32?](repeating: nil, count: bucketCount)
+        for option in options where option.id.name == TeamOptionName.lbTxHashToPortMapping && option.id.portIndex == nil {
+            guard let index = option.id.arrayIndex.map(Int.init), index < bucketCount,
+                  case .u32(let port) = option.value else { continue }
+            buckets[index] = port
+        }
+        let found = buckets.compactMap { $0 }
+        return found.count == bucketCount ? found : nil
+    }
+
     /// The kernel's buckets as found (a team taken over); anything but 256 of them is ignored.
     public init(kernel buckets: [UInt32]) {
         if buckets.count == Self.bucketCount { portOf = buckets }
