@@ -42,6 +42,9 @@ arp='{"name":"arp_ping","source_host":"192.0.2.1","target_host":"192.0.2.2","int
       "validate_active":true,"validate_inactive":true,"send_always":true}'
 
 log "activebackup: ethtool and arp_ping, tp0 prio 10, tp1 sticky"
+# tp1's peer stays down until tp0 is active: a sticky tp1 whose watches came up first would rightly keep
+# the active slave from tp0 (prio only picks among ports that are up at the moment of the choice).
+ip -n sw link set tp1p down
 start_teamd ours team0 '{"runner":{"name":"activebackup"},"link_watch_policy":"all",
   "link_watch":[{"name":"ethtool"},'"$arp"'],"ports":{"tp0":{"prio":10},"tp1":{"sticky":true}}}' -l stderr
 ip addr add 192.0.2.1/24 dev team0
@@ -49,8 +52,10 @@ ip link set team0 up
 grep -q "Bonding Mode: fault-tolerance (active-backup)" /proc/net/bonding/team0 || fail "not active-backup"
 grep -q "MII Polling Interval (ms): 0" /proc/net/bonding/team0 || fail "the bond's miimon is on"
 expect_eq "kernel_team_mode_name" active-backup "$($C_TEAMDCTL team0 state item get setup.kernel_team_mode_name)"
-wait_until 15 sh -c "$C_TEAMDCTL team0 state item get ports.tp1.link_watches.up | grep -q true"
 wait_until 15 bond_active tp0
+ip -n sw link set tp1p up
+wait_until 15 watch_up tp1
+bond_active tp0 || fail "tp1 took the active slave from tp0 (prio 10) on coming up"
 wait_until 10 ping -c1 -W1 192.0.2.2
 ping -i 0.01 -c 300 -W 1 192.0.2.2 > /tmp/ping.log 2>&1 &
 pinger=$!
