@@ -64,9 +64,17 @@ public struct KernelAccess {
     }
 
     /// The real kernel: netlink sockets and packet sockets.
-    public static var system: KernelAccess { KernelAccess(
-        makeRoute: { try NetlinkSocket(protocol: .route) },
-        makeRouteEvents: { try NetlinkSocket(protocol: .route) },
-        makeGeneric: { try NetlinkSocket(protocol: .generic) },
-        makeGenericEvents: { try NetlinkSocket(protocol: .generic) }) }
+    public static var system: KernelAccess { system(eventBufferSize: nil) }
+
+    /// The real kernel, its two event sockets (rtnetlink's link group, the team family's change events)
+    /// with a receive buffer of `eventBufferSize` bytes (`TEAM_EVENT_BUFSIZE`, see `EventBufferSize`);
+    /// nil keeps `NetlinkSocket.defaultReceiveBufferSize`.
+    public static func system(eventBufferSize: Int32?) -> KernelAccess {
+        let events = eventBufferSize ?? NetlinkSocket.defaultReceiveBufferSize
+        return KernelAccess(
+            makeRoute: { try NetlinkSocket(protocol: .route) },
+            makeRouteEvents: { try NetlinkSocket(protocol: .route, receiveBufferSize: events) },
+            makeGeneric: { try NetlinkSocket(protocol: .generic) },
+            makeGenericEvents: { try NetlinkSocket(protocol: .generic, receiveBufferSize: events) })
+    }
 }
