@@ -131,6 +131,19 @@ struct ActiveBackupTests {
         #expect(fail.contains(.setPortAddress(port: 3, EthernetAddress(bytes: [0x02, 0, 0, 0, 0, 3])!)))
     }
 
+    @Test("the team's MAC changes: same_all gives it to every port, only_active to the active one, by_active to none")
+    func teamAddressChanged() {
+        let newMAC = EthernetAddress(bytes: [0x02, 0, 0, 0, 0, 0x42])!
+        var (all, _) = engine(ActiveBackupRunner(addressPolicy: .sameAll), [port("eth0", 3), port("eth1", 5)])
+        let allActions = all.teamAddressChanged(to: newMAC)
+        #expect(allActions == [.setPortAddress(port: 3, newMAC), .setPortAddress(port: 5, newMAC)])
+        #expect(all.ports[index: 5]?.address == newMAC)
+        var (only, _) = engine(ActiveBackupRunner(addressPolicy: .onlyActive), [port("eth0", 3), port("eth1", 5)])
+        #expect(only.teamAddressChanged(to: newMAC) == [.setPortAddress(port: 3, newMAC)])
+        var (byActive, _) = engine(ActiveBackupRunner(addressPolicy: .byActive), [port("eth0", 3), port("eth1", 5)])
+        #expect(byActive.teamAddressChanged(to: newMAC).isEmpty)
+    }
+
     @Test("runner.active_port switches to the named port; an unknown name is an error")
     func setActivePort() throws {
         var (e, _) = engine(ActiveBackupRunner(), [port("eth0", 3, prio: 10), port("eth1", 5)])

@@ -44,10 +44,24 @@ public struct ActiveBackupRunner: Runner {
             if port.index == activePort { activePort = nil }
         case .portLinkChanged, .portKernelChanged, .portSettingsChanged:
             break
-        case .timer, .frame, .teamStateChanged, .teamAddressChanged, .warmStart, .restartAnnounced:
+        case .teamAddressChanged:
+            return addressFollowsTeam(context: context)
+        case .timer, .frame, .teamStateChanged, .warmStart, .restartAnnounced:
             return []
         }
         return actions + reselect(context: context)
+    }
+
+    /// The team's MAC changed: as the C teamd's hwaddr_changed, same_all gives it to every port, only_active
+    /// to the active port; by_active has the team follow the active port, not the other way.
+    func addressFollowsTeam(context: RunnerContext) -> [TeamAction] {
+        let followers: [TeamPort]
+        switch addressPolicy {
+        case .sameAll: followers = context.ports.ports
+        case .onlyActive: followers = activePort.flatMap { context.ports[index: $0] }.map { [$0] } ?? []
+        case .byActive: followers = []
+        }
+        return followers.filter { $0.address != context.teamAddress }.map { .setPortAddress(port: $0.index, context.teamAddress) }
     }
 
     /// The port that should be active now, or nil to keep things as they are.
