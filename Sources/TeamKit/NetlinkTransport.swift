@@ -28,3 +28,17 @@ public protocol NetlinkTransport: AnyObject {
     /// The port id the kernel gave this socket.
     var portID: UInt32 { get }
 }
+
+extension NetlinkTransport {
+    /// Reads and drops every queued datagram, through further overruns, until none is left: after ENOBUFS
+    /// what is still queued is older than the refetch that follows, and applied after it would undo it.
+    func discardQueued() throws {
+        while true {
+            do {
+                if try receive(timeout: .zero).isEmpty { return }
+            } catch let error as NetlinkError where error.code == .overrun {
+                continue
+            }
+        }
+    }
+}

@@ -165,7 +165,10 @@ public final class LinkEventSocket {
     public var pollDescriptor: Int32 { transport.pollDescriptor }
 
     /// The queued link events, without blocking: at most `maxReads` datagrams (see
-    /// `TeamDevice.drainEvents`), by default all.
+    /// `TeamDevice.drainEvents`), by default all. After ENOBUFS the rest of the queue is read and
+    /// discarded unseen and `.overrun` ends the list: those events are older than the refetch the caller
+    /// makes next, and applied after it they would undo what it found (a team MAC changed twice, its
+    /// second event lost: the first one would win).
     public func drainEvents(maxReads: Int = .max) throws -> [LinkEvent] {
         var result: [LinkEvent] = []
         for _ in 0..<maxReads {
@@ -173,8 +176,9 @@ public final class LinkEventSocket {
             do {
                 received = try transport.receive(timeout: .zero)
             } catch let error as NetlinkError where error.code == .overrun {
+                try transport.discardQueued()
                 result.append(.overrun)
-                continue
+                return result
             }
             if received.isEmpty { return result }
             for message in received {

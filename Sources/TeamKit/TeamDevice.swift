@@ -186,10 +186,8 @@ public final class TeamDevice {
                 received = try events.receive(timeout: .zero)
             } catch let error as NetlinkError where error.code == .overrun {
                 pendingBatch = []
-                while true {
-                    // Stale events queued before the overflow would undo the refetch.
-                    do { if try events.receive(timeout: .zero).isEmpty { break } } catch let e as NetlinkError where e.code == .overrun { continue }
-                }
+                // Stale events queued before the overflow would undo the refetch.
+                try events.discardQueued()
                 try refresh()
                 result.append(.resynced)
                 continue

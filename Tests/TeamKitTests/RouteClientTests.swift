@@ -91,6 +91,19 @@ import Packets
         #expect(try events.drainEvents() == [.overrun])
     }
 
+    @Test("after ENOBUFS the events still queued are older than the refetch: dropped, only .overrun is reported")
+    func linkEventOverrunDiscardsTheQueue() throws {
+        let lab = try Lab(enslave: false)
+        let transport = lab.kernel.makeTransport(.route)
+        let events = try LinkEventSocket(transport: transport)
+        transport.queueLimit = 1
+        try lab.route.setUp(true, index: lab.eth1)
+        try lab.route.setUp(true, index: lab.eth2)
+        transport.queueLimit = nil
+        #expect(try events.drainEvents() == [.overrun])
+        #expect(try events.drainEvents().isEmpty)
+    }
+
     @Test func silentKernelTimesOut() throws {
         let connection = NetlinkConnection(transport: Silent(), timeout: .zero)
         #expect(throws: NetlinkError(.timedOut, operation: "dump links")) {

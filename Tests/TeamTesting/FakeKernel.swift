@@ -578,4 +578,13 @@ extension FakeKernel {
             transport.simulateOverrun()
         }
     }
+
+    /// Link events past `limit` unread datagrams are dropped on every socket joined to RTNLGRP_LINK, the
+    /// queued ones kept, as the kernel does when a socket's buffer is full (nil: no limit).
+    public func limitLinkEventQueues(to limit: Int?) {
+        for transport in transportsForTesting
+        where transport.netlinkProtocol == .route && transport.groups.contains(RouteGroup.link) {
+            transport.queueLimit = limit
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Testing
+import Packets
 import TeamKit
 import TeamTesting
 import TeamWire
@@ -33,6 +34,24 @@ struct DaemonRecoveryTests {
         h.kernel.linkEventsDropped()
         h.pump()
         #expect(h.daemon.shouldQuit)
+    }
+
+    @Test("the team's MAC changes twice, the second event lost: the event still queued does not undo the refetch")
+    func staleLinkEventAfterOverrun() throws {
+        let h = try DaemonHarness(activeBackup)
+        try h.start()
+        h.pump()
+        let route = RouteClient(transport: h.kernel.makeTransport(.route))
+        let second = EthernetAddress(bytes: [0x02, 0x5e, 0, 0, 0, 2])!
+        h.kernel.limitLinkEventQueues(to: 1)
+        try route.setAddress(EthernetAddress(bytes: [0x02, 0x5e, 0, 0, 0, 1])!, index: h.team)
+        try route.setAddress(second, index: h.team)
+        h.kernel.limitLinkEventQueues(to: nil)
+        h.pump()
+        #expect(h.daemon.engine.teamAddress == second)
+        for port in ["eth0", "eth1"] {
+            #expect(try route.link(index: #require(h.kernel.index(of: port)))?.address == second, "same_all: \(port) follows")
+        }
     }
 
     @Test("one batch: a port joins whose priority write fails (ENODEV), and the active port's link drops; the failover still happens in that turn")

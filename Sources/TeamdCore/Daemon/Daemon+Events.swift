@@ -82,6 +82,7 @@ extension Daemon {
                     isolated("option \(option.id)") { try executor.perform(model.engine.kernelOptionChanged(option)) }
                 }
             case .resynced:
+                log.info("team events lost, ports and options refetched")
                 resyncPorts()
             }
         }
