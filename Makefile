@@ -49,6 +49,9 @@ soak: setup build
 		lab/test lab/stress/teamd-soak.sh lab/stress/teamd-malformed-frames.sh
 	# The pid file race (issue 15 item 6) in full: 100 rounds of two simultaneous teamd -d (make test: 5).
 	PIDFILE_ROUNDS=100 LAB_ENV="PIDFILE_ROUNDS $(LAB_ENV)" LAB_TIMEOUT=$${LAB_TIMEOUT:-3600} lab/test teamd-lifecycle
+	# libteam's overrun reproducer (issue 15 item 3) in full: 50 runs of teamd -o -N over 150 VLANs with a
+	# 32 KiB event buffer, each ending complete (make test: 3).
+	OVERRUN_RUNS=50 LAB_ENV="OVERRUN_RUNS $(LAB_ENV)" LAB_TIMEOUT=$${LAB_TIMEOUT:-3600} lab/test teamd-overrun-resync
 
 # The long LACP form of issue 11 (not in `make test`): one side of a retry-count-5 aggregate stopped for
 # 100 s at the slow rate (lab/stress/teamd-lacp-retry-count-100s.sh, about 2.5 minutes).
