@@ -8,8 +8,9 @@ func fuzzOne(_ bytes: [UInt8]) -> Bool {
     var reader = AttributeReader(bytes)
     walk(&reader, depth: 0)
     if let genl = try? GenericNetlinkMessage.decode(bytes), let family = try? GenericNetlinkController.parseFamily(genl) {
-        let reply = GenericNetlinkController.familyReply(family)
-        roundTripCheck((try? GenericNetlinkController.parseFamily(reply)) == family, "GenericNetlinkFamily")
+        // What decoded fits nla_len, so it encodes again; a throw would break the round trip.
+        let reply = try? GenericNetlinkController.familyReply(family)
+        roundTripCheck(reply.flatMap { try? GenericNetlinkController.parseFamily($0) } == family, "GenericNetlinkFamily")
     }
     guard let attributes = try? NetlinkAttribute.decodeAll(bytes) else { return false }
     let again = try? NetlinkAttribute.decodeAll(NetlinkAttribute.encode(attributes))

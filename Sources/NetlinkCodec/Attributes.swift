@@ -40,11 +40,11 @@ public struct NetlinkAttribute: Hashable, Sendable {
         return attributes
     }
 
-    /// Encodes attributes in order, each padded to four bytes.
-    public static func encode(_ attributes: [NetlinkAttribute]) -> [UInt8] {
+    /// Encodes attributes in order, each padded to four bytes; throws when one does not fit nla_len.
+    public static func encode(_ attributes: [NetlinkAttribute]) throws(NetlinkError) -> [UInt8] {
         var writer = AttributeWriter()
         for attribute in attributes { writer.append(attribute) }
-        return writer.bytes
+        return try writer.finish()
     }
 }
 
@@ -183,20 +183,40 @@ public struct AttributeReader {
 
 /// Builds an attribute list. Nesting reserves the header and back-patches its length
 /// once the body is written, so callers never compute sizes.
+///
+/// Like `AttributeReader`, it keeps the first error instead of trapping: an attribute whose length does
+/// not fit nla_len's 16 bits (a payload over 65531 bytes, or a nest over 65535) is left out, `error`
+/// says which, and `finish()` throws it. Callers write freely and check once.
 public struct AttributeWriter: Sendable {
     public private(set) var bytes: [UInt8]
+    /// The first attribute that could not be written.
+    public private(set) var error: NetlinkError?
 
     public init() { bytes = [] }
+
+    /// The encoded list, or the first error.
+    public func finish() throws(NetlinkError) -> [UInt8] {
+        if let error { throw error }
+        return bytes
+    }
+
+    private mutating func record(type: UInt16, length: Int) {
+        guard error == nil else { return }
+        error = NetlinkError(.attributeTooLong(type: type & AttributeFlag.typeMask, length: length),
+                             operation: "encode attribute \(type & AttributeFlag.typeMask): \(length) bytes do not fit "
+                             + "nla_len's 16 bits")
+    }
 
     public mutating func append(_ attribute: NetlinkAttribute) {
         appendRaw(type: attribute.rawType, payload: attribute.payload)
     }
 
-    /// An attribute's length is 16 bits: callers bound what they write (TeamDevice refuses option values
-    /// that cannot fit, with an error), so a longer payload here is a programming error.
+    /// An attribute's length is 16 bits: a longer one is recorded as the error and left out.
     private mutating func appendRaw(type: UInt16, payload: [UInt8]) {
-        precondition(payload.count <= Int(UInt16.max) - NetlinkAttribute.headerSize,
-                     "netlink attribute \(type): \(payload.count)-byte payload does not fit in 16 bits")
+        guard payload.count <= Int(UInt16.max) - NetlinkAttribute.headerSize else {
+            record(type: type, length: NetlinkAttribute.headerSize + payload.count)
+            return
+        }
         bytes.appendNative(UInt16(NetlinkAttribute.headerSize + payload.count))
         bytes.appendNative(type)
         bytes.append(contentsOf: payload)
@@ -230,9 +250,16 @@ public struct AttributeWriter: Sendable {
         bytes.appendNative(type | (flagged ? AttributeFlag.nested : 0))
         var inner = AttributeWriter()
         body(&inner)
-        bytes.append(contentsOf: inner.bytes)
+        if let innerError = inner.error, error == nil { error = innerError }
         // The nest's length covers its body including the padding of its last member,
         // as nla_nest_end computes it.
-        bytes.storeNative(UInt16(truncatingIfNeeded: bytes.count - start), at: start)
+        let length = NetlinkAttribute.headerSize + inner.bytes.count
+        guard length <= Int(UInt16.max) else {
+            bytes.removeSubrange(start...)
+            record(type: type, length: length)
+            return
+        }
+        bytes.append(contentsOf: inner.bytes)
+        bytes.storeNative(UInt16(length), at: start)
     }
 }

@@ -26,10 +26,11 @@ public struct GenericNetlinkMessage: Hashable, Sendable {
         self.attributes = attributes
     }
 
-    public init(command: UInt8, version: UInt8, _ build: (inout AttributeWriter) -> Void) {
+    /// Throws when an attribute does not fit nla_len (see `AttributeWriter`).
+    public init(command: UInt8, version: UInt8, _ build: (inout AttributeWriter) -> Void) throws(NetlinkError) {
         var writer = AttributeWriter()
         build(&writer)
-        self.init(header: GenericNetlinkHeader(command: command, version: version), attributes: writer.bytes)
+        self.init(header: GenericNetlinkHeader(command: command, version: version), attributes: try writer.finish())
     }
 
     public static func decode(_ payload: [UInt8]) throws -> GenericNetlinkMessage {
@@ -145,8 +146,8 @@ public enum GenericNetlinkController {
     }
 
     /// CTRL_CMD_GETFAMILY for one family by name.
-    public static func getFamilyRequest(name: String) -> GenericNetlinkMessage {
-        GenericNetlinkMessage(command: Command.getFamily, version: 1) { writer in
+    public static func getFamilyRequest(name: String) throws(NetlinkError) -> GenericNetlinkMessage {
+        try GenericNetlinkMessage(command: Command.getFamily, version: 1) { writer in
             writer.append(type: Attribute.familyName, string: name)
         }
     }
@@ -199,8 +200,8 @@ public enum GenericNetlinkController {
     }
 
     /// Encodes a family as the controller's CTRL_CMD_NEWFAMILY reply (used by fakes).
-    public static func familyReply(_ family: GenericNetlinkFamily) -> GenericNetlinkMessage {
-        GenericNetlinkMessage(command: Command.newFamily, version: version) { writer in
+    public static func familyReply(_ family: GenericNetlinkFamily) throws(NetlinkError) -> GenericNetlinkMessage {
+        try GenericNetlinkMessage(command: Command.newFamily, version: version) { writer in
             writer.append(type: Attribute.familyName, string: family.name)
             writer.append(type: Attribute.familyID, uint16: family.id)
             writer.append(type: Attribute.version, uint32: family.version)

@@ -24,6 +24,8 @@ public struct NetlinkError: Error, Equatable, Sendable, CustomStringConvertible 
         case timedOut
         /// A generic netlink family or multicast group is not registered.
         case notFound
+        /// An attribute to encode whose length (header included) does not fit nla_len's 16 bits.
+        case attributeTooLong(type: UInt16, length: Int)
     }
 
     public var code: Code
@@ -52,6 +54,7 @@ public struct NetlinkError: Error, Equatable, Sendable, CustomStringConvertible 
         case .overrun: return 105      // ENOBUFS
         case .timedOut: return 110     // ETIMEDOUT
         case .notFound: return 2       // ENOENT
+        case .attributeTooLong: return 90 // EMSGSIZE, as nla_put reports it
         case .truncated, .invalidLength, .misaligned, .invalidAttribute, .missingAttribute,
              .unexpectedMessage: return 22 // EINVAL
         }

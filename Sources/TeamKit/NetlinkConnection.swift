@@ -82,7 +82,7 @@ public final class NetlinkConnection {
 
     /// Resolves a generic netlink family by name through nlctrl.
     public func resolveFamily(named name: String) throws -> GenericNetlinkFamily {
-        let request = GenericNetlinkController.getFamilyRequest(name: name)
+        let request = try GenericNetlinkController.getFamilyRequest(name: name)
             .message(family: GenericNetlinkController.familyID, flags: [])
         let answer: [NetlinkMessage]
         do {

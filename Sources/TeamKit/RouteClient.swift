@@ -25,7 +25,7 @@ public final class RouteClient {
     /// Without an address the kernel picks a random one.
     @discardableResult
     public func createTeam(name: String, address: EthernetAddress? = nil) throws -> Link {
-        let request = LinkMessage.create(name: name, kind: TeamFamily.name, address: address)
+        let request = try LinkMessage.create(name: name, kind: TeamFamily.name, address: address)
             .message(type: RouteMessageType.newLink, flags: [.create, .excl])
         try connection.request(request, operation: "create team \(name)")
         guard let link = try link(named: name) else {
@@ -38,7 +38,7 @@ public final class RouteClient {
     /// module cannot be loaded.
     @discardableResult
     public func createBond(name: String, address: EthernetAddress? = nil, parameters: BondParameters) throws -> Link {
-        let request = LinkMessage.createBond(name: name, address: address, parameters: parameters)
+        let request = try LinkMessage.createBond(name: name, address: address, parameters: parameters)
             .message(type: RouteMessageType.newLink, flags: [.create, .excl])
         try connection.request(request, operation: "create bond \(name)")
         guard let link = try link(named: name) else {
@@ -49,21 +49,21 @@ public final class RouteClient {
 
     /// A bond's changelink (RTM_NEWLINK on the existing device): IFLA_BOND_ACTIVE_SLAVE and the like.
     public func changeBond(index: UInt32, parameters: BondParameters) throws {
-        let request = LinkMessage.changeBond(index: index, parameters: parameters)
+        let request = try LinkMessage.changeBond(index: index, parameters: parameters)
             .message(type: RouteMessageType.newLink, flags: [])
         try connection.request(request, operation: "change bond \(index)")
     }
 
     /// A bond port's slave_changelink: IFLA_BOND_SLAVE_QUEUE_ID, IFLA_BOND_SLAVE_PRIO.
     public func changeBondSlave(index: UInt32, queueID: UInt16? = nil, priority: Int32? = nil) throws {
-        let request = LinkMessage.changeBondSlave(index: index, queueID: queueID, priority: priority)
+        let request = try LinkMessage.changeBondSlave(index: index, queueID: queueID, priority: priority)
             .message(type: RouteMessageType.newLink, flags: [])
         try connection.request(request, operation: "change bond port \(index)")
     }
 
     /// RTM_DELLINK
     public func deleteLink(index: UInt32) throws {
-        let request = LinkMessage.delete(index: index).message(type: RouteMessageType.deleteLink, flags: [])
+        let request = try LinkMessage.delete(index: index).message(type: RouteMessageType.deleteLink, flags: [])
         try connection.request(request, operation: "delete link \(index)")
         originalAddresses[index] = nil
     }
@@ -90,7 +90,7 @@ public final class RouteClient {
 
     /// RTM_GETLINK with NLM_F_DUMP: every link in the namespace.
     public func dumpLinks() throws -> [Link] {
-        let request = LinkMessage(info: InterfaceInfo()).message(type: RouteMessageType.getLink, flags: [])
+        let request = try LinkMessage(info: InterfaceInfo()).message(type: RouteMessageType.getLink, flags: [])
         let answer = try connection.request(request, dump: true, operation: "dump links")
         return try answer.filter { $0.header.type == RouteMessageType.newLink }.map { try LinkMessage.decode($0).link }
     }

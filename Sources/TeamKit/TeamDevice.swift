@@ -82,7 +82,7 @@ public final class TeamDevice {
     /// TEAM_CMD_PORT_LIST_GET into the cache.
     @discardableResult
     public func refreshPorts() throws -> [TeamPortStatus] {
-        let request = TeamMessage.getPorts(teamIndex: teamIndex).message(family: family.id, flags: [])
+        let request = try TeamMessage.getPorts(teamIndex: teamIndex).message(family: family.id, flags: [])
         let answer = try connection.request(request, operation: "PORT_LIST_GET team \(teamIndex)")
         var fresh: [TeamPortStatus] = []
         for message in try decodeOwn(answer) { fresh.append(contentsOf: message.ports ?? []) }
@@ -94,7 +94,7 @@ public final class TeamDevice {
     /// TEAM_CMD_OPTIONS_GET into the cache.
     @discardableResult
     public func refreshOptions() throws -> [TeamOption] {
-        let request = TeamMessage.getOptions(teamIndex: teamIndex).message(family: family.id, flags: [])
+        let request = try TeamMessage.getOptions(teamIndex: teamIndex).message(family: family.id, flags: [])
         let answer = try connection.request(request, operation: "OPTIONS_GET team \(teamIndex)")
         var fresh: [TeamOption] = []
         for message in try decodeOwn(answer) { fresh.append(contentsOf: message.options ?? []) }
@@ -119,7 +119,7 @@ public final class TeamDevice {
         guard size + id.name.utf8.count <= Self.maximumValueSize else {
             throw NetlinkError(.system(errno: 7 /* E2BIG */), operation: "OPTIONS_SET \(id): a \(size)-byte value")
         }
-        let request = TeamMessage.setOption(teamIndex: teamIndex, id: id, value: value).message(family: family.id, flags: [])
+        let request = try TeamMessage.setOption(teamIndex: teamIndex, id: id, value: value).message(family: family.id, flags: [])
         do {
             try connection.request(request, operation: "OPTIONS_SET \(id)")
         } catch let error as NetlinkError where error.code == .kernel(errno: 3) {
@@ -146,7 +146,7 @@ public final class TeamDevice {
         var start = 0
         while start < options.count {
             let chunk = Array(options[start..<min(start + perMessage, options.count)])
-            let request = TeamMessage(command: .setOptions, teamIndex: teamIndex, options: chunk)
+            let request = try TeamMessage(command: .setOptions, teamIndex: teamIndex, options: chunk)
                 .message(family: family.id, flags: [])
             do {
                 try connection.request(request, operation: "OPTIONS_SET \(chunk[0].id) and \(chunk.count - 1) more")

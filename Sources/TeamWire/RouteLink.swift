@@ -151,18 +151,21 @@ public struct LinkMessage: Hashable, Sendable {
         try decode(message.payload)
     }
 
-    public func encode() -> [UInt8] {
+    /// Throws when an attribute does not fit nla_len.
+    public func encode() throws(NetlinkError) -> [UInt8] {
         var bytes: [UInt8] = [info.family, info.reserved]
         withUnsafeBytes(of: info.type) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: info.index) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: info.flags.rawValue) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: info.change.rawValue) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: NetlinkAttribute.encode(attributes))
+        bytes.append(contentsOf: try NetlinkAttribute.encode(attributes))
         return bytes
     }
 
-    public func message(type: UInt16, flags: NetlinkFlags, sequence: UInt32 = 0, portID: UInt32 = 0) -> NetlinkMessage {
-        NetlinkMessage(type: type, flags: flags, sequence: sequence, portID: portID, payload: encode())
+    public func message(type: UInt16, flags: NetlinkFlags, sequence: UInt32 = 0, portID: UInt32 = 0)
+        throws(NetlinkError) -> NetlinkMessage
+    {
+        NetlinkMessage(type: type, flags: flags, sequence: sequence, portID: portID, payload: try encode())
     }
 
     // MARK: Typed accessors

@@ -49,8 +49,9 @@ public struct TeamMessage: Hashable, Sendable {
 
     // MARK: Coding
 
-    public func encode() -> GenericNetlinkMessage {
-        GenericNetlinkMessage(command: command.rawValue, version: version) { writer in
+    /// Throws when an attribute does not fit nla_len (a string option value over 64 KiB).
+    public func encode() throws(NetlinkError) -> GenericNetlinkMessage {
+        try GenericNetlinkMessage(command: command.rawValue, version: version) { writer in
             if let teamIndex { writer.append(type: TeamAttribute.teamIndex, uint32: teamIndex) }
             if let options {
                 writer.nested(type: TeamAttribute.optionList, flagged: flagsNests) { list in
@@ -74,8 +75,10 @@ public struct TeamMessage: Hashable, Sendable {
     }
 
     /// Wraps the message for the family id the controller assigned.
-    public func message(family: UInt16, flags: NetlinkFlags, sequence: UInt32 = 0, portID: UInt32 = 0) -> NetlinkMessage {
-        encode().message(family: family, flags: flags, sequence: sequence, portID: portID)
+    public func message(family: UInt16, flags: NetlinkFlags, sequence: UInt32 = 0, portID: UInt32 = 0)
+        throws(NetlinkError) -> NetlinkMessage
+    {
+        try encode().message(family: family, flags: flags, sequence: sequence, portID: portID)
     }
 
     private static func encode(_ option: TeamOption, into item: inout AttributeWriter) {

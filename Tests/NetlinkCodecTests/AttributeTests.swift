@@ -134,7 +134,7 @@ import Testing
     @Test func unknownAttributesRoundTrip() throws {
         let attributes = [NetlinkAttribute(type: 0x3fff, payload: [1, 2, 3]),
                           NetlinkAttribute(type: 5, payload: [], isNested: true, isNetworkByteOrder: true)]
-        let bytes = NetlinkAttribute.encode(attributes)
+        let bytes = try NetlinkAttribute.encode(attributes)
         #expect(try NetlinkAttribute.decodeAll(bytes) == attributes)
     }
 }

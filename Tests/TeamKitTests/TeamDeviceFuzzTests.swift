@@ -60,7 +60,7 @@ import TestSupport
                     ? TeamMessage(command: .getPorts, teamIndex: team, ports: (0..<random.below(4)).map { _ in Self.port(&random) })
                     : TeamMessage(command: .getOptions, teamIndex: team,
                                   options: (0..<random.below(5)).map { _ in Self.option(&random) })
-                var encoded = message.message(family: device.family.id, flags: lone ? [] : .multi)
+                var encoded = try message.message(family: device.family.id, flags: lone ? [] : .multi)
                 if random.below(6) == 0 {
                     encoded.payload = random.mutate(encoded.payload, headerBias: 24)
                     mutated = true

@@ -167,7 +167,7 @@ public final class FakeKernel {
         guard name == TeamFamily.name, teamFamilyRegistered else { return 2 }
         let family = GenericNetlinkFamily(id: Self.teamFamilyID, name: TeamFamily.name, version: 1, maxAttribute: 3,
                                           multicastGroups: [.init(name: TeamFamily.changeEventGroup, id: Self.changeEventGroup)])
-        replies.append(GenericNetlinkController.familyReply(family)
+        replies.append(try! GenericNetlinkController.familyReply(family)
             .message(family: GenericNetlinkController.familyID, flags: []))
         return 0
     }
@@ -183,11 +183,11 @@ public final class FakeKernel {
         case .noop:
             return 0
         case .getOptions:
-            replies.append(TeamMessage(command: .getOptions, teamIndex: teamIndex, options: teams[teamIndex]!.reportOptions(nil))
+            replies.append(try! TeamMessage(command: .getOptions, teamIndex: teamIndex, options: teams[teamIndex]!.reportOptions(nil))
                 .message(family: Self.teamFamilyID, flags: [.multi, .ack]))
             return 0
         case .getPorts:
-            replies.append(TeamMessage(command: .getPorts, teamIndex: teamIndex, ports: ports(ofTeam: teamIndex).map {
+            replies.append(try! TeamMessage(command: .getPorts, teamIndex: teamIndex, ports: ports(ofTeam: teamIndex).map {
                 var port = $0
                 port.isChanged = false
                 return port
@@ -254,13 +254,13 @@ public final class FakeKernel {
     @discardableResult
     private func optionsEvent(_ team: UInt32, _ options: [TeamOption]) -> Bool {
         guard !options.isEmpty else { return true }
-        let message = TeamMessage(command: .getOptions, teamIndex: team, options: options)
+        let message = try! TeamMessage(command: .getOptions, teamIndex: team, options: options)
             .message(family: Self.teamFamilyID, flags: .multi)
         return multicast([message, NetlinkDone().encode(sequence: 0)], protocol: .generic, group: Self.changeEventGroup)
     }
 
     private func portEvent(_ team: UInt32, _ port: TeamPortStatus) {
-        let message = TeamMessage(command: .getPorts, teamIndex: team, ports: [port])
+        let message = try! TeamMessage(command: .getPorts, teamIndex: team, ports: [port])
             .message(family: Self.teamFamilyID, flags: .multi)
         multicast([message, NetlinkDone().encode(sequence: 0)], protocol: .generic, group: Self.changeEventGroup)
     }
@@ -294,7 +294,7 @@ public final class FakeKernel {
     // MARK: rtnetlink
 
     func linkEvent(_ link: Link, removed: Bool = false) {
-        let message = link.message.message(type: removed ? RouteMessageType.deleteLink : RouteMessageType.newLink, flags: [])
+        let message = try! link.message.message(type: removed ? RouteMessageType.deleteLink : RouteMessageType.newLink, flags: [])
         multicast([message], protocol: .route, group: RouteGroup.link)
     }
 
@@ -311,13 +311,13 @@ public final class FakeKernel {
         guard let message = try? LinkMessage.decode(request) else { return 22 }
         if request.header.flags.contains(.dump) {
             for index in links.keys.sorted() {
-                replies.append(links[index]!.message.message(type: RouteMessageType.newLink, flags: .multi))
+                replies.append(try! links[index]!.message.message(type: RouteMessageType.newLink, flags: .multi))
             }
             return 0
         }
         let link = message.info.index != 0 ? links[message.info.index] : links.values.first { $0.name == message.name }
         guard let link else { return 19 }                                     // ENODEV
-        replies.append(link.message.message(type: RouteMessageType.newLink, flags: []))
+        replies.append(try! link.message.message(type: RouteMessageType.newLink, flags: []))
         return 0
     }
 

@@ -22,12 +22,12 @@ import NetlinkCodec
         #expect(BondTransmitHashPolicy.allCases.map(\.rawValue) == [0, 1, 2, 3, 4, 5])
     }
 
-    @Test func createActiveBackupBondBytes() {
+    @Test func createActiveBackupBondBytes() throws {
         var parameters = BondParameters(mode: .activeBackup)
         parameters.miimon = 0
         parameters.arpInterval = 0
         parameters.failOverMAC = .active
-        #expect(LinkMessage.createBond(name: "bond0", parameters: parameters).encode() == [
+        #expect(try LinkMessage.createBond(name: "bond0", parameters: parameters).encode() == [
             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,            // ifinfomsg
             10, 0, 3, 0, 0x62, 0x6f, 0x6e, 0x64, 0x30, 0, 0, 0,        // IFLA_IFNAME "bond0"
             52, 0, 18, 0,                                              // IFLA_LINKINFO
@@ -62,10 +62,10 @@ import NetlinkCodec
         #expect(try BondParameters.decode(writer.bytes).0 == parameters)
     }
 
-    @Test func changeActiveSlaveBytes() {
+    @Test func changeActiveSlaveBytes() throws {
         var parameters = BondParameters()
         parameters.activeSlave = 9
-        #expect(LinkMessage.changeBond(index: 7, parameters: parameters).encode() == [
+        #expect(try LinkMessage.changeBond(index: 7, parameters: parameters).encode() == [
             0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,            // ifinfomsg, ifindex 7
             28, 0, 18, 0,                                              // IFLA_LINKINFO
             9, 0, 1, 0, 0x62, 0x6f, 0x6e, 0x64, 0, 0, 0, 0,            //   IFLA_INFO_KIND "bond"
@@ -73,8 +73,8 @@ import NetlinkCodec
         ])
     }
 
-    @Test func slaveQueueIDBytes() {
-        #expect(LinkMessage.changeBondSlave(index: 9, queueID: 3).encode() == [
+    @Test func slaveQueueIDBytes() throws {
+        #expect(try LinkMessage.changeBondSlave(index: 9, queueID: 3).encode() == [
             0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
             28, 0, 18, 0,
             9, 0, 4, 0, 0x62, 0x6f, 0x6e, 0x64, 0, 0, 0, 0,            //   IFLA_INFO_SLAVE_KIND "bond"
