@@ -77,7 +77,10 @@ struct SavedStateFormatTests {
             ("1\n-1\n", "line 2: number of ports \"-1\" is not a count from 0 to 1024"),
             ("1\n2\neth0\n1\n", "line 5: port name missing (the file ends early)"),
             ("1\n1\neth0\nyes\n", "line 4: enabled flag of eth0 \"yes\" is not a number"),
-            ("1\n1\na/b\n1\n", "line 3: port name \"a/b\" is not an interface name"),
+            ("1\n1\na/b\n1\n", "line 3: port name \"a/b\" contains '/', NUL or whitespace, which an interface name cannot"),
+            ("1\n1\n..\n1\n", "line 3: port name \"..\" is not a possible interface name"),
+            ("1\n1\n.\n1\n", "line 3: port name \".\" is not a possible interface name"),
+            ("1\n1\n\n1\n", "line 3: port name \"\" is empty"),
             ("0\n0\nextra\n", "line 3: more lines than 0 ports"),
         ]
         for (text, message) in cases {

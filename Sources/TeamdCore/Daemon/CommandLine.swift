@@ -1,4 +1,5 @@
 import Getopt
+import TeamWire
 
 /// teamd's command line (`-V` is accepted for `-v`, as the man page documents it), parsed by the shared
 /// getopt_long (Getopt) as the C teamd's: short options may be bundled (`-gg`, `-dt team0`), an argument
@@ -136,13 +137,7 @@ public struct TeamdCommandLine: Equatable, Sendable {
         func refuse(_ why: String) -> ParseError {
             ParseError(message: "-t: team device name \"\(shown)\" \(why)")
         }
-        guard !bytes.isEmpty else { throw refuse("is empty") }
-        guard bytes.count <= 15 else { throw refuse("is \(bytes.count) bytes long; an interface name has at most 15") }
-        guard name != ".", name != ".." else { throw refuse("is not a possible interface name") }
-        guard !bytes.contains(where: { $0 == UInt8(ascii: "/") || $0 == 0
-                                     || [0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d].contains($0) }) else {
-            throw refuse("contains '/', NUL or whitespace, which an interface name cannot")
-        }
+        if let problem = InterfaceName.problem(name) { throw refuse(problem) }
     }
 
     public static func help(argv0: String) -> String {

@@ -1,4 +1,5 @@
 import Packets
+import TeamWire
 
 /// What a teamd leaves behind for the next one when it exits for a warm restart (SIGUSR1), in the files
 /// of SONiC's teamd (sonic-buildimage `src/libteam/patch/0008-libteam-Add-warm_reboot-mode.patch`), so
@@ -66,8 +67,8 @@ public struct TeamSavedState: Equatable, Sendable {
         ports = []
         for _ in 0..<count {
             let name = try next("port name")
-            guard !name.isEmpty, name.utf8.count < 16, !name.contains("/") else {
-                throw FormatError(message: "line \(number): port name \"\(name)\" is not an interface name")
+            if let problem = InterfaceName.problem(name) {
+                throw FormatError(message: "line \(number): port name \"\(name)\" \(problem)")
             }
             ports.append(Port(name: name, isEnabled: try flag("enabled flag of \(name)")))
         }
