@@ -4,15 +4,19 @@
 #   tcp://127.0.0.1 (the client socket's owner from NETLINK_SOCK_DIAG), and on the UNIX socket made
 #   world-writable (SO_PEERCRED); tp1 stays enslaved; the same from root works;
 # - a non-loopback tcp:// bind is refused unless TEAMD_ZMQ_ALLOW_REMOTE=1;
-# - as uid 65534, 20 unicast signals with a 32 MiB `ay` body over the system bus: teamd's VmHWM
-#   grows by less than 64 MiB and it answers `state` within 1 s afterwards;
+# - as uid 65534, 20 unicast signals with a 32 MiB `ay` body over the system bus while teamd runs a
+#   fast-rate LACP team with a partner (the C teamd in namespace sw): teamd's VmHWM grows by less than
+#   64 MiB, it answers `state` within 1 s afterwards, and the partner sees no LACPDU gap over 1.5 s
+#   (tcpdump's timestamps on its port);
+# - a 32 MiB StateItemValueGet path, on the UNIX socket and on D-Bus: refused, VmHWM grows < 100 MiB;
 # lab-timeout: 600
 . "$(dirname "$0")/../lib.sh"
 [ -x "$BIN/teamd" ] || fail "no teamd in $BIN (build it first)"
 lab_modules
 start_system_bus
-veth_pair tp0 tq0
-veth_pair tp1 tq1
+netns_add sw
+veth_pair tp0 tq0 sw
+veth_pair tp1 tq1 sw
 # Tools uid 65534 can run (the repository may not be readable to it).
 cp "$LAB_REPO/lab/tools/control-abuse.py" /tmp/control-abuse.py
 chmod 755 /tmp/control-abuse.py
@@ -52,7 +56,15 @@ expect_eq "allowed remote bind answers" roundrobin "$("$BIN/teamdctl" -Z tcp://1
 stop_teamd ours team1
 log "tcp://0.0.0.0 refused without TEAMD_ZMQ_ALLOW_REMOTE=1, served with it"
 
-start_teamd ours team0 "$CONFIG" -D
+# From here a fast-rate LACP team, with the C teamd as its partner in namespace sw (its ports down
+# first: the team driver refuses a port that is up).
+ip -n sw link set tq0 down
+ip -n sw link set tq1 down
+ip netns exec sw "$C_TEAMD" -d -t sw0 -c '{"runner":{"name":"lacp","active":true,"fast_rate":true},"ports":{"tq0":{},"tq1":{}}}' \
+    || fail "the partner teamd did not start"
+start_teamd ours team0 '{"runner":{"name":"lacp","active":true,"fast_rate":true},"ports":{"tp0":{},"tp1":{}}}' -D
+ip link set team0 up
+ip -n sw link set sw0 up
 wait_until 10 has_bus_name org.libteam.teamd.team0
 wait_until 10 enslaved tp1
 pid=$(cat /var/run/teamd/team0.pid)
@@ -83,7 +95,27 @@ sys.exit(0 if reply.startswith(b"REPLY_SUCCESS") and elapsed < 1 else 1)
 PY
 }
 hwm() { awk '/^VmHWM/ {print $2}' "/proc/$pid/status"; }
+# cpu_ticks: teamd's user + system time in clock ticks (/proc/PID/stat fields 14 and 15).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 
+# A 32 MiB StateItemValueGet path, as root on the UNIX socket and on D-Bus: a clear refusal, and
+# teamd's memory peak grows by less than 100 MiB.
+before=$(hwm)
+# (A 32 MiB datagram may not leave the client at all: the kernel refuses the skb with ENOBUFS.)
+usock=$(abuse usock-big "$SOCK" $((32 * 1024 * 1024)) StateItemValueGet)
+[[ "$usock" == *REPLY_ERROR* || "$usock" == CLOSED* || "$usock" == "SEND FAILED"* ]] || fail "32 MiB path on the UNIX socket: $usock"
+out=$(abuse dbus team0 StateItemValueGet @$((32 * 1024 * 1024 - 4096)))
+[[ "$out" == ERROR* ]] || fail "32 MiB path on D-Bus: $out"
+state_within_1s || fail "teamd did not answer state within 1 s after the 32 MiB paths"
+after=$(hwm)
+log "32 MiB StateItemValueGet paths (UNIX socket: ${usock%%$'\n'*}; D-Bus: ${out%%:*}): VmHWM $before kB -> $after kB (+$(( (after - before) / 1024 )) MiB)"
+(( after - before < 100 * 1024 )) || fail "VmHWM grew by $(( (after - before) / 1024 )) MiB"
+
+# LACP must go on while the bus pushes the signals at teamd: the partner's capture of our LACPDUs.
+wait_until 20 sh -c "$C_TEAMDCTL team0 state dump | jq -e '.ports.tp0.runner.state == \"current\"'"
+ip netns exec sw tcpdump -i tq0 -Q in -nn -tt -l ether proto 0x8809 >/tmp/lacpdu.txt 2>/tmp/lacpdu.err & tcpdump=$!
+wait_until 10 grep -q "listening on" /tmp/lacpdu.err
+wait_until 5 test -s /tmp/lacpdu.txt
 before=$(hwm)
 out=$(nobody python3 /tmp/control-abuse.py dbus-signals team0 20 $((32 * 1024 * 1024 - 4096)))
 expect_eq "uid 65534 sent the signals" "SENT 20" "$out"
@@ -94,6 +126,11 @@ dbus_answers() { [ "$(abuse dbus team0 StateItemValueGet setup.runner_name)" = "
 wait_until 180 bus_drained
 wait_until 60 dbus_answers
 state_within_1s || fail "teamd did not answer state within 1 s after the signals"
+kill -INT "$tcpdump"; wait "$tcpdump" || true
+gap=$(awk 'NR > 1 { g = $1 - last; if (g > max) max = g } { last = $1 } END { printf "%.3f %d", max, NR }' /tmp/lacpdu.txt)
+log "LACPDUs from teamd during the signals: ${gap#* } seen, largest gap ${gap% *} s"
+awk -v g="${gap% *}" 'BEGIN { exit !(g <= 1.5) }' || fail "the partner saw a ${gap% *} s gap between LACPDUs"
+(( ${gap#* } >= 3 )) || fail "too few LACPDUs captured (${gap#* })"
 after=$(hwm)
 growth=$(( (after - before) / 1024 ))
 log "20 signals of 32 MiB: VmHWM $before kB -> $after kB (+$growth MiB)"

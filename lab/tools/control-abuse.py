@@ -2,7 +2,10 @@
 """Sends teamd's control transports what a well-behaved client never does, and prints what comes back.
 
   control-abuse.py usock PATH MESSAGE       one datagram (MESSAGE with \\n, \\\\ escapes), prints the reply
-  control-abuse.py usock-big PATH SIZE      a REQUEST of SIZE bytes; prints the reply or CLOSED
+  control-abuse.py usock-big PATH SIZE [METHOD]  a REQUEST of SIZE bytes (METHOD, default PortAdd, and
+                                            one argument); prints the reply or CLOSED
+  control-abuse.py usock-idle PATH COUNT    opens COUNT connections that send nothing, prints OPEN COUNT,
+                                            holds them until its standard input closes
   control-abuse.py usock-halfclose PATH     a request, then shutdown(SHUT_WR); prints the reply and EOF
   control-abuse.py usock-hold PATH SECONDS  connects and sends nothing (a silent client) for SECONDS
   control-abuse.py zmq ADDRESS MESSAGE      one ZeroMQ message (libzmq through ctypes); reply or TIMEOUT
@@ -48,11 +51,12 @@ def usock(path, message):
         show(data)
 
 
-def usock_big(path, size):
+def usock_big(path, size, method="PortAdd"):
     s = usock_connect(path)
     # SO_SNDBUFFORCE (32): past net.core.wmem_max, which root may do, so that the datagram leaves at all.
     s.setsockopt(socket.SOL_SOCKET, 32, 2 * size + 65536)
-    message = b"REQUEST\nPortAdd\n" + b"a" * (size - len("REQUEST\nPortAdd\n") - 1) + b"\n"
+    head = ("REQUEST\n%s\n" % method).encode()
+    message = head + b"a" * (size - len(head) - 1) + b"\n"
     try:
         s.send(message)
     except OSError as e:
@@ -63,6 +67,19 @@ def usock_big(path, size):
         print("CLOSED" if not data else data.decode("utf-8", "replace"))
     except ConnectionResetError:
         print("CLOSED")
+
+
+def usock_idle(path, count):
+    import resource
+    resource.setrlimit(resource.RLIMIT_NOFILE, (count + 64, count + 64))
+    held = []
+    while len(held) < count:
+        try:
+            held.append(usock_connect(path))
+        except BlockingIOError:  # the listener's backlog is full until teamd's loop accepts
+            time.sleep(0.01)
+    print("OPEN %d" % len(held), flush=True)
+    sys.stdin.read()
 
 
 def usock_halfclose(path):
@@ -183,7 +200,9 @@ def main(argv):
     if mode == "usock":
         usock(argv[2], unescape(argv[3]))
     elif mode == "usock-big":
-        usock_big(argv[2], int(argv[3]))
+        usock_big(argv[2], int(argv[3]), *argv[4:5])
+    elif mode == "usock-idle":
+        usock_idle(argv[2], int(argv[3]))
     elif mode == "usock-halfclose":
         usock_halfclose(argv[2])
     elif mode == "usock-hold":
