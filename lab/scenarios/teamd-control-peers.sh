@@ -9,6 +9,8 @@
 #   64 MiB, it answers `state` within 1 s afterwards, and the partner sees no LACPDU gap over 1.5 s
 #   (tcpdump's timestamps on its port);
 # - a 32 MiB StateItemValueGet path, on the UNIX socket and on D-Bus: refused, VmHWM grows < 100 MiB;
+# - 1100 idle UNIX-socket connections: teamd's CPU under 5 % over 10 s, `state` answered within 1 s,
+#   PortAdd still works.
 # lab-timeout: 600
 . "$(dirname "$0")/../lib.sh"
 [ -x "$BIN/teamd" ] || fail "no teamd in $BIN (build it first)"
@@ -110,6 +112,25 @@ state_within_1s || fail "teamd did not answer state within 1 s after the 32 MiB 
 after=$(hwm)
 log "32 MiB StateItemValueGet paths (UNIX socket: ${usock%%$'\n'*}; D-Bus: ${out%%:*}): VmHWM $before kB -> $after kB (+$(( (after - before) / 1024 )) MiB)"
 (( after - before < 100 * 1024 )) || fail "VmHWM grew by $(( (after - before) / 1024 )) MiB"
+
+# 1100 idle connections on the UNIX socket (more than teamd's descriptors): the loop does not spin,
+# state is answered within 1 s, PortAdd works.
+coproc IDLE { abuse usock-idle "$SOCK" 1100; }
+read -r -t 60 opened <&"${IDLE[0]}" || fail "the idle connections were not opened"
+expect_eq "idle connections" "OPEN 1100" "$opened"
+ticks0=$(cpu_ticks) t0=$(date +%s%N)
+sleep 10  # the measurement window itself
+ticks=$(( $(cpu_ticks) - ticks0 )) elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+cpu=$(( ticks * 1000 * 100 / $(getconf CLK_TCK) / elapsed_ms ))
+log "1100 idle connections: teamd CPU ${cpu}% over ${elapsed_ms} ms ($ticks ticks)"
+(( cpu < 5 )) || fail "teamd used ${cpu}% CPU with 1100 idle connections"
+state_within_1s || fail "teamd did not answer state within 1 s with 1100 idle connections"
+"$BIN/teamdctl" team0 port remove tp1 || fail "PortRemove with 1100 idle connections failed"
+"$BIN/teamdctl" team0 port add tp1 || fail "PortAdd with 1100 idle connections failed"
+wait_until 5 enslaved tp1
+exec {IDLE[1]}>&-
+wait "$IDLE_PID" || true
+log "1100 idle connections: state answered, PortRemove and PortAdd worked"
 
 # LACP must go on while the bus pushes the signals at teamd: the partner's capture of our LACPDUs.
 wait_until 20 sh -c "$C_TEAMDCTL team0 state dump | jq -e '.ports.tp0.runner.state == \"current\"'"
