@@ -124,4 +124,25 @@ struct PeerCheckTests {
         var entry = pollfd(fd: server.listeningDescriptor, events: Int16(POLLIN), revents: 0)
         #expect(poll(&entry, 1, 0) == 0)
     }
+
+    @Test("an event subscriber waiting quietly is not the one that makes room: idle clients go first")
+    func subscriberOutlivesTheCap() throws {
+        let directory = TemporaryDirectory(prefix: "teamdctl-test")
+        let server = try UnixControlServer(path: directory.file("cap.sock"), maximumConnections: 2)
+        let subscriber = try RawClient(path: server.path)
+        _ = server.handleReadable(server.listeningDescriptor)
+        let subscription = server.activeConnections[0]
+        subscriber.send(ControlEventStream.subscribeRequest)
+        #expect(server.handleReadable(subscription.descriptor) == [.subscribed(subscription)])
+        _ = subscriber.receiveNow()
+        // The subscriber is now the least recently active of all; five idle clients come after it.
+        let idle = try (0..<5).map { _ in try RawClient(path: server.path) }
+        _ = server.handleReadable(server.listeningDescriptor)
+        #expect(server.activeConnections.count == 2)
+        #expect(server.subscribedConnections == [subscription])
+        #expect(server.publish(event: "{\"n\":1}") == [])
+        #expect(subscriber.receiveNow() == ControlEventStream.encoded(event: "{\"n\":1}"))
+        #expect(!subscriber.isClosedByPeer)
+        #expect(idle.filter(\.isClosedByPeer).count == 4, "all idle clients but the newest made room")
+    }
 }

@@ -143,7 +143,7 @@ expect_eq "uid 65534 sent the signals" "SENT 20" "$out"
 # The bus delivers them after the sender has flushed: wait until teamd has read them all (its
 # bus socket has nothing queued and it answers a D-Bus call), then measure.
 bus_drained() { ! ss -x -p | awk -v p="pid=$pid," '$0 ~ p && $3 > 0 {n++} END {exit n ? 0 : 1}'; }
-dbus_answers() { [ "$(abuse dbus team0 StateItemValueGet setup.runner_name)" = "REPLY activebackup" ]; }
+dbus_answers() { [ "$(abuse dbus team0 StateItemValueGet setup.runner_name)" = "REPLY lacp" ]; }
 wait_until 180 bus_drained
 wait_until 60 dbus_answers
 state_within_1s || fail "teamd did not answer state within 1 s after the signals"

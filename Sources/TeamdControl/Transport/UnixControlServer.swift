@@ -81,10 +81,12 @@ public final class UnixControlServer {
     /// `USOCK_MAX_CLIENT_COUNT`, the listen backlog of the C teamd.
     public static let defaultBacklog: Int32 = 10
 
-    /// How many clients are kept at once. A new client beyond it, or one that finds teamd
-    /// out of descriptors, takes the place of the least recently active one, so that idle or
-    /// stuck clients can neither lock teamdctl out nor leave the listener readable for ever.
-    public static let defaultMaximumConnections = 1024
+    /// How many clients are kept at once (as many as the ZeroMQ server keeps). A new client beyond it,
+    /// or one that finds teamd out of descriptors, takes the place of another (`evictionCandidate`), so
+    /// that idle or stuck clients can neither lock teamdctl out nor leave the listener readable for
+    /// ever, and so that what each loop turn costs (poll's descriptor set) stays bounded however many
+    /// clients connect and wait.
+    public static let defaultMaximumConnections = 128
 
     /// How many datagrams one `handleReadable` call takes from one connection, so
     /// that a client sending a stream of requests cannot starve the daemon's loop.
@@ -362,9 +364,9 @@ public final class UnixControlServer {
                     // none, the spare descriptor does, to take the waiting one off the queue
                     // and close it.
                     events.append(.failed(.system(operation: "accept", errno: code)))
-                    if let oldest = activeConnections.first {
-                        drop(oldest)
-                        events.append(.closed(oldest))
+                    if let victim = evictionCandidate {
+                        drop(victim)
+                        events.append(.closed(victim))
                         continue
                     }
                     guard spareDescriptor >= 0 else { return events }
@@ -379,9 +381,9 @@ public final class UnixControlServer {
                     return events
                 }
             }
-            if connections.count >= maximumConnections, let oldest = activeConnections.first {
-                drop(oldest)
-                events.append(.closed(oldest))
+            if connections.count >= maximumConnections, let victim = evictionCandidate {
+                drop(victim)
+                events.append(.closed(victim))
             }
             let admission = PeerAdmission.unixPeer(descriptor)
             if admission != .root { refusedPeers[descriptor] = admission }
@@ -391,6 +393,16 @@ public final class UnixControlServer {
             connectionOrder.append(descriptor)
             events.append(.accepted(ControlConnection(descriptor: descriptor, serial: serial)))
         }
+    }
+
+    /// The client that makes room for a new one: a peer that is not root (it is refused everything),
+    /// else the least recently active client that is not an event subscriber (a subscriber waits
+    /// quietly by design), else the least recently active subscriber.
+    private var evictionCandidate: ControlConnection? {
+        let order = activeConnections
+        return order.first { refusedPeers[$0.descriptor] != nil }
+            ?? order.first { !subscribers.contains($0.descriptor) }
+            ?? order.first
     }
 
     /// Sends and, on failure, drops the connection; returns the events for a failure.

@@ -240,18 +240,9 @@ public enum TeamdProcess {
                         systemd: SystemdNotifier? = nil, log: Logger) -> (Int32, SignalPipe.Ending?) {
         let handler = { (request: ControlRequest) -> ControlReply in daemon.reply(to: request) }
         while !daemon.shouldQuit {
-            var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
-            fds += daemon.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            for transport in transports {
-                fds += transport.descriptors.map { pollfd(fd: $0, events: transport.pollEvents(for: $0), revents: 0) }
-            }
-            var timeout = daemon.timeoutMilliseconds().map { Int64($0) }
-            for transport in transports {
-                if let due = transport.timeoutMilliseconds() { timeout = min(timeout ?? due, due) }
-            }
-            if let due = systemd?.timeoutMilliseconds() { timeout = min(timeout ?? due, due) }
+            var turn = LoopTurn(daemon: daemon, signalFD: signalFD, transports: transports, systemd: systemd)
             do throws(Errno) {
-                _ = try Poll.wait(&fds, until: timeout.map { .now.advanced(by: .milliseconds($0)) })
+                _ = try Poll.wait(&turn.fds, until: turn.timeout.map { .now.advanced(by: .milliseconds($0)) })
             } catch {
                 log.error("poll() failed: \(error)")
                 return (2, nil)
@@ -261,7 +252,7 @@ public enum TeamdProcess {
             for transport in transports {
                 if let due = transport.timeoutMilliseconds(), due <= 0 { transport.handleTimeout(handler: handler) }
             }
-            for entry in fds where entry.revents != 0 {
+            for entry in turn.fds where entry.revents != 0 {
                 if entry.fd == signalFD {
                     switch SignalPipe.readEnding(signalFD) {
                     case .terminate?:
@@ -276,10 +267,10 @@ public enum TeamdProcess {
                     case nil:
                         break
                     }
-                } else if daemon.descriptors.contains(entry.fd) {
+                } else if turn.daemonDescriptors.contains(entry.fd) {
                     daemon.handleReadable(entry.fd)
-                } else if let transport = transports.first(where: { $0.descriptors.contains(entry.fd) }) {
-                    transport.handleReadable(entry.fd, handler: handler)
+                } else if let index = turn.transportOf[entry.fd] {
+                    transports[index].handleReadable(entry.fd, handler: handler)
                 }
             }
         }
@@ -312,5 +303,33 @@ public enum TeamdProcess {
 
     static func printError(_ text: String) {
         try? FileDescriptor.standardError.writeAll((text + "\n").utf8)
+    }
+}
+
+/// What one turn of the loop polls: the signal descriptor, the daemon's, every transport's (with the
+/// transport that owns each, found once per turn rather than once per ready descriptor), and the
+/// earliest timeout of the daemon, the transports and systemd's watchdog.
+struct LoopTurn {
+    var fds: [pollfd]
+    let daemonDescriptors: [Int32]
+    let transportOf: [Int32: Int]
+    let timeout: Int64?
+
+    init(daemon: Daemon, signalFD: Int32, transports: [any ControlTransport], systemd: SystemdNotifier?) {
+        daemonDescriptors = daemon.descriptors
+        fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
+        fds += daemonDescriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        var owners: [Int32: Int] = [:]
+        var timeout = daemon.timeoutMilliseconds().map { Int64($0) }
+        for (index, transport) in transports.enumerated() {
+            for fd in transport.descriptors {
+                fds.append(pollfd(fd: fd, events: transport.pollEvents(for: fd), revents: 0))
+                owners[fd] = index
+            }
+            if let due = transport.timeoutMilliseconds() { timeout = min(timeout ?? due, due) }
+        }
+        if let due = systemd?.timeoutMilliseconds() { timeout = min(timeout ?? due, due) }
+        transportOf = owners
+        self.timeout = timeout
     }
 }
