@@ -22,18 +22,7 @@ enum Files {
     }
 
     /// The names in a directory, sorted, without `.` and `..`; nil when it cannot be read.
-    static func list(_ path: String) -> [String]? {
-        guard let directory = opendir(path) else { return nil }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
-    }
+    static func list(_ path: String) -> [String]? { Directory.names(at: path) }
 
     /// Writes `text` to `path` (created or truncated, mode 0644).
     static func write(_ text: String, to path: String) throws(Errno) {

@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import SystemSupport
 import TeamdControl
 
 /// Where the teams' states come from: the running teamds, or a fixed set in the tests.
@@ -31,11 +32,9 @@ public struct ControlSocketSource: TeamStateSource {
 
     public func teams() -> [String] {
         // No run directory: no teamd has run since boot.
-        guard let directory = opendir(runDirectory) else { return [] }
-        defer { closedir(directory) }
+        guard let names = Directory.names(at: runDirectory) else { return [] }
         var teams: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        for name in names {
             guard name.hasSuffix(Self.socketSuffix), name.count > Self.socketSuffix.count else { continue }
             var info = stat()
             guard stat(path(of: name), &info) == 0, info.st_mode & S_IFMT == S_IFSOCK else { continue }

@@ -8,7 +8,7 @@ import TeamdControl
 
 /// A control transport whose one descriptor is a pipe with a request waiting; answering it ends the loop
 /// (SIGTERM's byte on the loop's signal pipe). It notes how many team events were still queued then.
-private final class WaitingRequest: ControlTransport {
+final class WaitingRequest: ControlTransport {
     let request: (read: Int32, write: Int32)
     let signal: Int32
     let queuedEvents: () -> Int

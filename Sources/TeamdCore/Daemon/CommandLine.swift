@@ -32,6 +32,8 @@ public struct TeamdCommandLine: Equatable, Sendable {
     public var warmStart = false
     /// `-L`, `--lacp-directory` (SONiC): the state directory of warm restart.
     public var stateDirectory: String?
+    /// `--config-dir DIR` (ours): one process runs a team for every `DIR/*.conf` (see `TeamSet`).
+    public var configDirectory: String?
 
     public init() {}
 
@@ -64,6 +66,7 @@ public struct TeamdCommandLine: Equatable, Sendable {
         .init(name: "warm-start", takesArgument: false, short: "w"),      // SONiC's
         .init(name: "lacp-directory", takesArgument: true, short: "L"),   // SONiC's
         .init(name: "backend", takesArgument: true, short: "B"),   // ours, long only
+        .init(name: "config-dir", takesArgument: true, short: "M"),   // ours, long only
     ])
 
     /// Parses the arguments after argv[0]; the first error (getopt's, as glibc words it, or ours) stops.
@@ -77,7 +80,20 @@ public struct TeamdCommandLine: Equatable, Sendable {
             }
         }
         if !scanned.operands.isEmpty { throw ParseError(message: "Too many arguments") }
+        try result.checkConfigDirectory()
         return result
+    }
+
+    /// `--config-dir` names every team's config, device, pid file and sockets itself: the options that
+    /// name one team's cannot go with it, nor -k/-e (which look at one team's pid file).
+    private func checkConfigDirectory() throws(ParseError) {
+        guard configDirectory != nil else { return }
+        let clashes = [("-f", configFile != nil), ("-c", configText != nil), ("-t", teamDevice != nil),
+                       ("-p", pidFile != nil), ("-Z", zmqAddress != nil), ("-k", command == .kill),
+                       ("-e", command == .check)]
+        if let (option, _) = clashes.first(where: { $0.1 }) {
+            throw ParseError(message: "--config-dir: \(option) cannot be used with it (each file names its own team)")
+        }
     }
 
     private mutating func apply(_ option: Character, _ value: String?) throws(ParseError) {
@@ -109,6 +125,9 @@ public struct TeamdCommandLine: Equatable, Sendable {
         case "U": unixSocket = true
         case "u": unixSocket = false
         case "B": backend = try Self.backend(value ?? "")
+        case "M":
+            guard let value, !value.isEmpty else { throw ParseError(message: "--config-dir: the directory is empty") }
+            configDirectory = value
         case "w": warmStart = true
         case "L":
             guard let value, !value.isEmpty else { throw ParseError(message: "-L: the lacp directory is empty") }
@@ -168,6 +187,7 @@ public struct TeamdCommandLine: Equatable, Sendable {
             -L --lacp-directory      Directory for saving lacp pdu dumps
                --backend=BACKEND     team or bonding (default: team when the driver
                                      loads, else bonding; also TEAMD_BACKEND)
+               --config-dir=DIR      Run a team for every DIR/*.conf in this one process
         Available runners: broadcast, roundrobin, random, activebackup, loadbalance, lacp
 
         """

@@ -87,6 +87,15 @@ enum SignalPipe {
         case warmRestart
         /// SIGUSR2 (SONiC's fast reboot): keep the team, save nothing.
         case fastRestart
+
+        /// What teamd logs on receiving it (the C teamd's words for the first).
+        var logLine: String {
+            switch self {
+            case .terminate: return "Got SIGINT, SIGQUIT or SIGTERM."
+            case .warmRestart: return "Got SIGUSR1."
+            case .fastRestart: return "Got SIGUSR2."
+            }
+        }
     }
 
     /// Reads the signals waiting on the pipe; the first that asks the daemon to end, or nil.

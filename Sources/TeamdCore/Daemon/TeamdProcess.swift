@@ -29,6 +29,9 @@ public enum TeamdProcess {
         var logOutput: String?
         var logLevel: Logger.Level
         var log: Logger
+        /// What an error about this team starts with: "" for the one team of `-t`/`-f`/`-c`, the config
+        /// file's path and a colon for each team of `--config-dir`.
+        var origin = ""
 
         /// The logger for the daemon's lines, `ident` naming the device.
         mutating func relog(daemonized: Bool) {
@@ -39,33 +42,61 @@ public enum TeamdProcess {
 
     /// `kernel` is the real kernel's sockets (`KernelAccess.system`); `controls` builds the transports.
     public static func main(arguments: [String], kernel: KernelAccess, controls: ControlFactory) -> Int32 {
-        var invocation: Invocation
+        var request: Request
         switch parse(arguments) {
         case .exit(let status): return status
-        case .proceed(let parsed): invocation = parsed
+        case .proceed(let parsed): request = parsed
         }
-        switch invocation.commandLine.command {
-        case .check: return PidFile.status(invocation.pidFile, device: invocation.device) != .notRunning ? 0 : 1
-        case .kill: return killRunning(invocation)
+        let first = request.invocations[0]
+        switch first.commandLine.command {
+        case .check: return PidFile.status(first.pidFile, device: first.device) != .notRunning ? 0 : 1
+        case .kill: return killRunning(first)
         case .run: break
         default: return 1
         }
-        guard canRun(invocation) else { return 1 }
+        guard getuid() == 0 else {
+            request.log.error("This program is intended to be run as root.")
+            return 1
+        }
+        request.invocations.removeAll { isRunning($0) }
+        guard !request.invocations.isEmpty else { return 1 }
+        mkdir(runDirectory, 0o755)
         var ready = ReadyPipe()
-        if invocation.commandLine.daemonize {
-            switch daemonize(log: invocation.log) {
+        if first.commandLine.daemonize {
+            switch daemonize(log: request.log) {
             case .parent(let status): return status
             case .child(let pipe):
                 ready = pipe
-                invocation.relog(daemonized: true)
+                request.relog(daemonized: true)
             }
         }
-        return run(invocation, ready: &ready, kernel: kernel, controls: controls)
+        return run(request.invocations, ready: &ready, kernel: kernel, controls: controls, log: request.log)
+    }
+
+    /// The teams one process runs (one, or one per file of `--config-dir`) and the process's own logger.
+    struct Request {
+        var invocations: [Invocation]
+        var log: Logger
+        var logOutput: String?
+        var argv0: String
+
+        /// After the fork: each team's logger, and the process's (the one team's own, as the C teamd's
+        /// ident `teamd_DEV`, or `teamd` for `--config-dir`).
+        mutating func relog(daemonized: Bool) {
+            for index in invocations.indices { invocations[index].relog(daemonized: daemonized) }
+            if invocations.count == 1, invocations[0].origin.isEmpty {
+                log = invocations[0].log
+            } else {
+                let level = log.logLevel
+                log = TeamdProcess.makeLogger(output: logOutput, daemonized: daemonized, ident: argv0)
+                log.logLevel = level
+            }
+        }
     }
 
     enum Parsed {
         case exit(Int32)
-        case proceed(Invocation)
+        case proceed(Request)
     }
 
     /// The command line and the config, decoded and validated before anything is touched; help and
@@ -100,6 +131,11 @@ public enum TeamdProcess {
         // child logs to syslog unless -l says otherwise, as libdaemon does.
         var log = makeLogger(output: output, daemonized: false, ident: argv0)
         log.logLevel = commandLine.debugLevel > 0 ? .debug : .info
+        if let directory = commandLine.configDirectory {
+            let invocations = teamsInDirectory(directory, commandLine: commandLine, argv0: argv0, logOutput: output, log: log)
+            guard !invocations.isEmpty else { return .exit(1) }
+            return .proceed(Request(invocations: invocations, log: log, logOutput: output, argv0: argv0))
+        }
         let config: TeamdConfig
         do {
             config = try loadConfig(commandLine, log: log)
@@ -119,7 +155,7 @@ public enum TeamdProcess {
             pidFile: commandLine.pidFile ?? "\(runDirectory)/\(device).pid", logOutput: output,
             logLevel: (commandLine.debugLevel > 0 || config.debugLevel > 0) ? .debug : .info, log: log)
         invocation.relog(daemonized: false)
-        return .proceed(invocation)
+        return .proceed(Request(invocations: [invocation], log: invocation.log, logOutput: output, argv0: argv0))
     }
 
     /// `-k`: SIGTERM to the running daemon, then wait for it to go, as the C teamd does (5 s), polling
@@ -139,81 +175,82 @@ public enum TeamdProcess {
         return 1
     }
 
-    /// Root, and no daemon running for the device yet.
-    static func canRun(_ invocation: Invocation) -> Bool {
-        guard getuid() == 0 else {
-            invocation.log.error("This program is intended to be run as root.")
-            return false
-        }
-        if case .running(let pid) = PidFile.status(invocation.pidFile, device: invocation.device) {
-            invocation.log.error("Daemon already running on PID \(pid).")
-            return false
-        }
-        mkdir(runDirectory, 0o755)
+    /// Whether a daemon runs for the invocation's device already (said in the log).
+    static func isRunning(_ invocation: Invocation) -> Bool {
+        guard case .running(let pid) = PidFile.status(invocation.pidFile, device: invocation.device) else { return false }
+        invocation.log.error("\(invocation.origin)Daemon already running on PID \(pid).")
         return true
     }
 
-    /// The daemon itself: pid file, signals, the team, the control transports, the loop; `ready` hears
-    /// whether start-up worked (the waiting parent of `-d`).
-    static func run(_ invocation: Invocation, ready: inout ReadyPipe, kernel: KernelAccess,
-                    controls: ControlFactory) -> Int32 {
+    /// The daemon itself: per team its pid file, the team and its control transports, then signals and
+    /// the loop; `ready` hears whether start-up worked (the waiting parent of `-d`). With one team (the C
+    /// teamd's way) any failure ends the process; with `--config-dir` a team that fails is logged, naming
+    /// its file, and the others run; none running is a failure.
+    static func run(_ invocations: [Invocation], ready: inout ReadyPipe, kernel: KernelAccess,
+                    controls: ControlFactory, log: Logger) -> Int32 {
+        if invocations.count > 1 { raiseDescriptorLimit() }
+        var teams: [TeamRun] = []
+        for invocation in invocations {
+            if let team = startTeam(invocation, kernel: kernel, controls: controls) {
+                teams.append(team)
+            } else if invocations.count == 1 {
+                ready.report(1)
+                return 1
+            }
+        }
+        guard !teams.isEmpty else {
+            log.error("No team started.")
+            ready.report(1)
+            return 1
+        }
+        // Signals arrive on a descriptor (the self-pipe trick), read by the loop like everything else.
+        let signalFD = SignalPipe.install([SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2])
+        ready.report(0)
+        StartupCodeTrim.apply()
+        let systemd = SystemdNotifier()  // nil unless systemd started us with NOTIFY_SOCKET
+        systemd?.notify("READY=1")
+        let (exit, ending) = runLoop(teams: &teams, signalFD: signalFD, systemd: systemd, log: log)
+        systemd?.notify("STOPPING=1")
+        log.info("Exiting...")
+        for team in teams { team.finish(ending) }
+        return exit
+    }
+
+    /// One team's start: its pid file (taken after the fork, exclusively and locked for the daemon's life:
+    /// of two teamds started together, the second stops here and leaves the first one's file alone), the
+    /// daemon, its control transports. Nil, with the reason logged and nothing left behind, on failure.
+    static func startTeam(_ invocation: Invocation, kernel: KernelAccess, controls: ControlFactory) -> TeamRun? {
         let log = invocation.log
-        // The pid file is taken here, after the fork, exclusively and locked for the daemon's life: of two
-        // teamds started together, the second stops here and leaves the first one's file alone.
         let pidFile: PidFile
         switch PidFile.acquire(invocation.pidFile, device: invocation.device) {
         case .success(let acquired): pidFile = acquired
         case .failure(.running(let pid)):
-            log.error("Daemon already running on PID \(pid).")
-            ready.report(1)
-            return 1
+            log.error("\(invocation.origin)Daemon already running on PID \(pid).")
+            return nil
         case .failure(.system(let code)):
-            log.error("Could not create PID file \(invocation.pidFile): \(Errno(rawValue: code)).")
-            ready.report(1)
-            return 1
+            log.error("\(invocation.origin)Could not create PID file \(invocation.pidFile): \(Errno(rawValue: code)).")
+            return nil
         }
-        defer { pidFile.release() }
-        // Signals arrive on a descriptor (the self-pipe trick), read by the loop like everything else.
-        let signalFD = SignalPipe.install([SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2])
         let daemon: Daemon
         do {
             daemon = try Daemon.start(config: invocation.config, options: daemonOptions(invocation), kernel: kernel,
                                       logger: log)
         } catch {
-            log.error("Failed: \(error)")
-            ready.report(1)
-            return 1
+            log.error("\(invocation.origin)Failed: \(error)")
+            pidFile.release()
+            return nil
         }
-        var transports: [any ControlTransport]
+        let transports: [any ControlTransport]
         do {
             transports = try controls(invocation.device, invocation.commandLine, log)
         } catch {
-            log.error("Failed to init control interfaces: \(error)")
+            log.error("\(invocation.origin)Failed to init control interfaces: \(error)")
             daemon.stop()
-            ready.report(1)
-            return 1
+            pidFile.release()
+            return nil
         }
-        ready.report(0)
         log.info("\(version) successfully started.")
-        StartupCodeTrim.apply()
-        let systemd = SystemdNotifier()  // nil unless systemd started us with NOTIFY_SOCKET
-        systemd?.notify("READY=1")
-
-        daemon.subscribe { [transports] event in
-            for transport in transports { transport.publish(event) }
-        }
-        let (exit, ending) = runLoop(daemon: daemon, signalFD: signalFD, transports: transports, systemd: systemd, log: log)
-        systemd?.notify("STOPPING=1")
-        log.info("Exiting...")
-        daemon.announceStop()
-        for transport in transports { transport.close() }
-        transports.removeAll()
-        switch ending {
-        case .warmRestart?: daemon.exitForRestart(saveState: true)
-        case .fastRestart?: daemon.exitForRestart(saveState: false)
-        case .terminate?, nil: daemon.stop()
-        }
-        return exit
+        return TeamRun(device: invocation.device, daemon: daemon, transports: transports, pidFile: pidFile)
     }
 
     static func daemonOptions(_ invocation: Invocation) -> DaemonOptions {
@@ -232,49 +269,6 @@ public enum TeamdProcess {
         options.warmStart = commandLine.warmStart
         options.stateDirectory = commandLine.stateDirectory
         return options
-    }
-
-    /// The poll loop: team and link events, control requests, timers, signals. Returns the exit status and
-    /// the signal's way of ending, if a signal ended it.
-    static func runLoop(daemon: Daemon, signalFD: Int32, transports: [any ControlTransport],
-                        systemd: SystemdNotifier? = nil, log: Logger) -> (Int32, SignalPipe.Ending?) {
-        let handler = { (request: ControlRequest) -> ControlReply in daemon.reply(to: request) }
-        while !daemon.shouldQuit {
-            var turn = LoopTurn(daemon: daemon, signalFD: signalFD, transports: transports, systemd: systemd)
-            do throws(Errno) {
-                _ = try Poll.wait(&turn.fds, until: turn.timeout.map { .now.advanced(by: .milliseconds($0)) })
-            } catch {
-                log.error("poll() failed: \(error)")
-                return (2, nil)
-            }
-            daemon.fireDueTimers()
-            systemd?.keepAlive()  // WATCHDOG=1 when due: the loop is turning
-            for transport in transports {
-                if let due = transport.timeoutMilliseconds(), due <= 0 { transport.handleTimeout(handler: handler) }
-            }
-            for entry in turn.fds where entry.revents != 0 {
-                if entry.fd == signalFD {
-                    switch SignalPipe.readEnding(signalFD) {
-                    case .terminate?:
-                        log.warning("Got SIGINT, SIGQUIT or SIGTERM.")
-                        return (0, .terminate)
-                    case .warmRestart?:
-                        log.warning("Got SIGUSR1.")
-                        return (0, .warmRestart)
-                    case .fastRestart?:
-                        log.warning("Got SIGUSR2.")
-                        return (0, .fastRestart)
-                    case nil:
-                        break
-                    }
-                } else if turn.daemonDescriptors.contains(entry.fd) {
-                    daemon.handleReadable(entry.fd)
-                } else if let index = turn.transportOf[entry.fd] {
-                    transports[index].handleReadable(entry.fd, handler: handler)
-                }
-            }
-        }
-        return (0, nil)
     }
 
     static func loadConfig(_ commandLine: TeamdCommandLine, log: Logger) throws -> TeamdConfig {
@@ -303,33 +297,5 @@ public enum TeamdProcess {
 
     static func printError(_ text: String) {
         try? FileDescriptor.standardError.writeAll((text + "\n").utf8)
-    }
-}
-
-/// What one turn of the loop polls: the signal descriptor, the daemon's, every transport's (with the
-/// transport that owns each, found once per turn rather than once per ready descriptor), and the
-/// earliest timeout of the daemon, the transports and systemd's watchdog.
-struct LoopTurn {
-    var fds: [pollfd]
-    let daemonDescriptors: [Int32]
-    let transportOf: [Int32: Int]
-    let timeout: Int64?
-
-    init(daemon: Daemon, signalFD: Int32, transports: [any ControlTransport], systemd: SystemdNotifier?) {
-        daemonDescriptors = daemon.descriptors
-        fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
-        fds += daemonDescriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        var owners: [Int32: Int] = [:]
-        var timeout = daemon.timeoutMilliseconds().map { Int64($0) }
-        for (index, transport) in transports.enumerated() {
-            for fd in transport.descriptors {
-                fds.append(pollfd(fd: fd, events: transport.pollEvents(for: fd), revents: 0))
-                owners[fd] = index
-            }
-            if let due = transport.timeoutMilliseconds() { timeout = min(timeout ?? due, due) }
-        }
-        if let due = systemd?.timeoutMilliseconds() { timeout = min(timeout ?? due, due) }
-        transportOf = owners
-        self.timeout = timeout
     }
 }
