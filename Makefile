@@ -40,9 +40,10 @@ fuzz:
 fuzz-short:
 	Fuzz/fuzz.sh run 10
 
-# The stress scenarios of lab/stress (not yet part of `make test`, see lab/stress/README.md): the soak,
-# SOAK_FLAPS steps of link flaps over two 8-port teams under a stream of control requests, and 30 s of
-# malformed frames on the wire.
+# The long forms of the stress scenarios of lab/stress (see lab/stress/README.md): the soak, SOAK_FLAPS
+# steps of link flaps over two 8-port teams under a stream of control requests, and 30 s of malformed
+# frames on the wire. `make test` runs their short forms (lab/scenarios/teamd-soak-short.sh, 300 steps;
+# teamd-malformed-short.sh, 8 s).
 SOAK_FLAPS ?= 10000
 soak: setup build
 	SOAK_FLAPS=$(SOAK_FLAPS) LAB_ENV="SOAK_FLAPS SOAK_RATE FLOOD_SECONDS $(LAB_ENV)" LAB_TIMEOUT=$${LAB_TIMEOUT:-3600} \

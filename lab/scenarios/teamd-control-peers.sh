@@ -114,16 +114,22 @@ log "32 MiB StateItemValueGet paths (UNIX socket: ${usock%%$'\n'*}; D-Bus: ${out
 (( after - before < 100 * 1024 )) || fail "VmHWM grew by $(( (after - before) / 1024 )) MiB"
 
 # 1100 idle connections on the UNIX socket (more than teamd's descriptors): the loop does not spin,
-# state is answered within 1 s, PortAdd works.
+# state is answered within 1 s, PortAdd works. teamd's CPU over 10 s (per mille of one core) is measured
+# without them first: what the LACP team itself costs in this guest.
+cpu_permille() {  # cpu_permille SECONDS: teamd's CPU over that window, per mille of one core
+    local ticks0 t0 ticks elapsed_ms
+    ticks0=$(cpu_ticks) t0=$(date +%s%N)
+    sleep "$1"  # the measurement window itself
+    ticks=$(( $(cpu_ticks) - ticks0 )) elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    echo $(( ticks * 1000 * 1000 / $(getconf CLK_TCK) / elapsed_ms ))
+}
+baseline=$(cpu_permille 10)
 coproc IDLE { abuse usock-idle "$SOCK" 1100; }
 read -r -t 60 opened <&"${IDLE[0]}" || fail "the idle connections were not opened"
 expect_eq "idle connections" "OPEN 1100" "$opened"
-ticks0=$(cpu_ticks) t0=$(date +%s%N)
-sleep 10  # the measurement window itself
-ticks=$(( $(cpu_ticks) - ticks0 )) elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-cpu=$(( ticks * 1000 * 100 / $(getconf CLK_TCK) / elapsed_ms ))
-log "1100 idle connections: teamd CPU ${cpu}% over ${elapsed_ms} ms ($ticks ticks)"
-(( cpu < 5 )) || fail "teamd used ${cpu}% CPU with 1100 idle connections"
+cpu=$(cpu_permille 10)
+log "1100 idle connections: teamd CPU $((cpu / 10)).$((cpu % 10))% over 10 s (without them: $((baseline / 10)).$((baseline % 10))%)"
+(( cpu < 50 )) || fail "teamd used $((cpu / 10)).$((cpu % 10))% CPU with 1100 idle connections"
 state_within_1s || fail "teamd did not answer state within 1 s with 1100 idle connections"
 "$BIN/teamdctl" team0 port remove tp1 || fail "PortRemove with 1100 idle connections failed"
 "$BIN/teamdctl" team0 port add tp1 || fail "PortAdd with 1100 idle connections failed"
