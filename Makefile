@@ -1,7 +1,7 @@
 # swift-team: the two commands of the README are `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: deps setup build release test unit lab demo demo-bonding clean-lab install install-files install-list uninstall deb check-dist fuzz fuzz-short soak lacp-long lab-restart-fast
+.PHONY: bench-many-teams deps setup build release test unit lab demo demo-bonding clean-lab install install-files install-list uninstall deb check-dist fuzz fuzz-short soak lacp-long lab-restart-fast
 
 # The Debian packages the lab needs (the build needs none: D-Bus and ZeroMQ are our own Swift code),
 # installed before anything is compiled, whatever the order or -j of the targets given.
@@ -53,6 +53,11 @@ soak: setup build
 	# libteam's overrun reproducer (issue 15 item 3) in full: 50 runs of teamd -o -N over 150 VLANs with a
 	# 32 KiB event buffer, each ending complete (make test: 3).
 	OVERRUN_RUNS=50 LAB_ENV="OVERRUN_RUNS $(LAB_ENV)" LAB_TIMEOUT=$${LAB_TIMEOUT:-3600} lab/test teamd-overrun-resync
+
+# Issue 14's scale case (not in `make test`): BENCH_TEAMS (256) teams of 2 ports in one of our processes
+# (`teamd --config-dir`) against as many C teamd processes, in one lab boot (bench/many-teams).
+bench-many-teams: setup
+	bench/many-teams
 
 # The long LACP form of issue 11 (not in `make test`): one side of a retry-count-5 aggregate stopped for
 # 100 s at the slow rate (lab/stress/teamd-lacp-retry-count-100s.sh, about 2.5 minutes).
