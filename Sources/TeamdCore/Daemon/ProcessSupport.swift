@@ -10,9 +10,10 @@ extension TeamdProcess {
         case child(ReadyPipe)
     }
 
-    /// `-d`: forks; the parent waits (at most 20 s) for the child to say whether start-up worked and exits
-    /// with that, the child detaches (new session, `/`, standard descriptors on /dev/null).
-    static func daemonize(log: Logger) -> Daemonized {
+    /// `-d`: forks; the parent waits (at most `wait`: the C teamd's 20 s for one team, more for
+    /// `--config-dir`'s many) for the child to say whether start-up worked and exits with that, the child
+    /// detaches (new session, `/`, standard descriptors on /dev/null).
+    static func daemonize(log: Logger, wait: Duration = .seconds(20)) -> Daemonized {
         var fds: [Int32] = [0, 0]
         pipe(&fds)
         let pid = fork()
@@ -24,7 +25,7 @@ extension TeamdProcess {
             close(fds[1])
             var status: UInt8 = 1
             let pipe = FileDescriptor(rawValue: fds[0])
-            if (try? Poll.wait(fds[0], for: Int16(POLLIN), until: .now.advanced(by: .seconds(20)))) == true,
+            if (try? Poll.wait(fds[0], for: Int16(POLLIN), until: .now.advanced(by: wait))) == true,
                (try? withUnsafeMutableBytes(of: &status) { raw throws(Errno) in try pipe.read(into: raw) }) == 1 {
                 if status != 0 { log.error("Daemon process failed.") }
                 return .parent(Int32(status))

@@ -63,7 +63,8 @@ public enum TeamdProcess {
         mkdir(runDirectory, 0o755)
         var ready = ReadyPipe()
         if first.commandLine.daemonize {
-            switch daemonize(log: request.log) {
+            // 20 s as the C teamd's for one team, and a second more for each further team.
+            switch daemonize(log: request.log, wait: .seconds(20 + request.invocations.count - 1)) {
             case .parent(let status): return status
             case .child(let pipe):
                 ready = pipe
