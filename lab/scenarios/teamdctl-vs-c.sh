@@ -20,7 +20,7 @@ our_ctl() { PATH=/tmp/our-bin:$PATH teamdctl "$@"; }
 [ -n "$RECORD" ] && mkdir -p "$RECORD"
 
 checks=0
-mask_missed() { sed -E 's/("missed": |missed: )[0-9]+/\1N/'; }
+mask_missed() { sed -E 's/("missed": |missed: |missed packets: )[0-9]+/\1N/'; }
 
 # same ARGS...: both tools print the same and exit the same. The daemon's state may move between the
 # two calls (a link watch counter, an LACP transition), so a difference is retried a few times.
