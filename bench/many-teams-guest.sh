@@ -78,7 +78,7 @@ run() {
     rec "processes" "$which" "$(pids "$which" | wc -l)"
     rec "RSS total (KiB)" "$which" "$(sum_rss "$which")"
     rec "open fds total" "$which" "$(sum_fds "$which")"
-    rec "CPU over ${IDLE} s idle (ms)" "$which" "$(cpu_over "$which" sleep "$IDLE")"
+    rec "CPU over the ${IDLE} s after all were up, no traffic (ms)" "$which" "$(cpu_over "$which" sleep "$IDLE")"
     rec "CPU during a $((2 * S))-port flap storm of $ROUNDS rounds (ms)" "$which" "$(cpu_over "$which" storm)"
     local bad; bad=$(right)
     rec "teams whose active port is wrong at the end" "$which" "$bad"
